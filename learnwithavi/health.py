@@ -1,0 +1,157 @@
+"""The health report: the platform's own services, plus components the apps register.
+
+Never names a host, a path or a secret: only statuses, latencies, versions and provider names.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+Status = Literal["healthy", "degraded", "unhealthy"]
+ComponentStatus = Literal["ok", "degraded", "down"]
+
+
+@dataclass
+class ComponentHealth:
+    status: ComponentStatus
+    details: dict[str, Any] = field(default_factory=dict)
+    critical: bool = False  # a critical component down makes the whole service unhealthy
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, **self.details}
+
+
+HealthProbe = Callable[[], ComponentHealth]
+_probes: dict[str, HealthProbe] = {}
+_cache_stats: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def register_probe(name: str, probe: HealthProbe) -> None:
+    """Apps add their components (AI providers, ...) from AppConfig.ready()."""
+    _probes[name] = probe
+
+
+def register_cache_stats(name: str, stats: Callable[[], dict[str, Any]]) -> None:
+    """Apps report a cache's `size` and `hitRate` (the embedding cache does)."""
+    _cache_stats[name] = stats
+
+
+def _timed(check: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = check()
+    return value, round((time.perf_counter() - started) * 1000, 2)
+
+
+def database_health() -> ComponentHealth:
+    def query() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            row = cursor.fetchone()
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()
+        return (row[0] if row else None), (version[0] if version else None)
+
+    try:
+        (pgvector, server_version), latency = _timed(query)
+    except Exception:
+        return ComponentHealth("down", {"latency": None}, critical=True)
+    status: ComponentStatus = "ok" if pgvector else "degraded"
+    return ComponentHealth(
+        status,
+        {
+            "latency": latency,
+            "postgresVersion": (server_version or "").split(" ")[0],
+            "pgvectorVersion": pgvector,
+        },
+        critical=True,
+    )
+
+
+def cache_health() -> ComponentHealth:
+    backend = "redis" if "redis" in settings.CACHES["default"]["BACKEND"] else "local-memory"
+    key = "health:probe"
+
+    def round_trip() -> Any:
+        cache.set(key, "1", timeout=5)
+        return cache.get(key)
+
+    try:
+        value, latency = _timed(round_trip)
+    except Exception:
+        return ComponentHealth("down", {"backend": backend, "latency": None})
+    return ComponentHealth(
+        "ok" if value == "1" else "degraded", {"backend": backend, "latency": latency}
+    )
+
+
+def broker_health() -> ComponentHealth:
+    if not settings.CELERY_BROKER_URL:
+        return ComponentHealth("ok", {"mode": "eager"})
+    from learnwithavi.celery import app
+
+    def connect() -> None:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+
+    try:
+        _, latency = _timed(connect)
+    except Exception:
+        return ComponentHealth("down", {"mode": "broker", "latency": None})
+    return ComponentHealth("ok", {"mode": "broker", "latency": latency})
+
+
+def health_report() -> tuple[Status, dict[str, Any]]:
+    """Run every probe; overall unhealthy if a critical one is down, degraded if any is not ok."""
+    components: dict[str, ComponentHealth] = {
+        "database": database_health(),
+        "cache": cache_health(),
+        "broker": broker_health(),
+    }
+    for name, probe in _probes.items():
+        try:
+            components[name] = probe()
+        except Exception:
+            components[name] = ComponentHealth("down")
+    if any(c.critical and c.status == "down" for c in components.values()):
+        status: Status = "unhealthy"
+    elif any(c.status != "ok" for c in components.values()):
+        status = "degraded"
+    else:
+        status = "healthy"
+    cache_stats: dict[str, Any] = {"size": 0, "hitRate": 0.0}
+    for stats in _cache_stats.values():
+        cache_stats = stats()
+    report = {
+        "status": status,
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+        "services": {name: c.as_dict() for name, c in components.items()},
+        "providers": _provider_summary(),
+        "cache": cache_stats,
+    }
+    return status, report
+
+
+def _provider_summary() -> dict[str, Any]:
+    """Which vendor keys are configured and which provider serves each capability."""
+    anthropic, openai = bool(settings.ANTHROPIC_API_KEY), bool(settings.OPENAI_API_KEY)
+    elevenlabs = bool(settings.ELEVENLABS_API_KEY)
+    chat = "anthropic" if anthropic else "openai" if openai else "local"
+    stt = "openai" if openai else "faster-whisper" if settings.WHISPER_MODEL_DIR else "none"
+    return {
+        "anthropic": {"configured": anthropic},
+        "openai": {"configured": openai},
+        "elevenlabs": {"configured": elevenlabs},
+        "active": {
+            "chat": chat,
+            "chatFallback": "openai" if anthropic and openai else None,
+            "embeddings": "openai" if openai else "local",
+            "tts": "elevenlabs" if elevenlabs else "espeak-ng",
+            "stt": stt,
+        },
+    }

@@ -1,0 +1,177 @@
+"""Rate limiting for any view: fixed windows counted in the Django cache (Redis in production).
+
+The client is the signed-in user, else the IP address; a proxy's X-Forwarded-For is believed
+only when the direct peer is a trusted proxy, so a spoofed header cannot buy a fresh quota.
+"""
+
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from learnwithavi.errors import RateLimited
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """'10/m', '5/min', '100/h', '1000/day' -> Rate. Raises ValueError on anything else."""
+        count, _, period = text.partition("/")
+        unit = period.strip().lower()[:1]
+        if not count.strip().isdigit() or unit not in _PERIODS:
+            raise ValueError(f"not a rate: {text!r}")
+        return cls(limit=int(count), period=_PERIODS[unit])
+
+
+@dataclass(frozen=True)
+class RateLimitResult:
+    limit: int
+    remaining: int
+    reset_at: int  # epoch seconds when the window ends
+    allowed: bool
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_at - time.time()))
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+    def raise_if_exceeded(self) -> None:
+        if not self.allowed:
+            raise RateLimited(headers=self.headers())
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for proxy in settings.TRUSTED_PROXIES:
+        try:
+            if ip in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: the peer, or the nearest untrusted hop behind trusted proxies."""
+    peer = request.META.get("REMOTE_ADDR") or "unknown"
+    if not _trusted(peer):
+        return peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    # Walk from the nearest hop outwards; the first one we don't trust is the client.
+    for hop in reversed(hops):
+        if not _trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return hops[0] if hops else peer
+
+
+def client_identity(request: HttpRequest, user: Any = None) -> str:
+    user = user if user is not None else getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def rate_for(scope: str) -> Rate:
+    return Rate.parse(settings.RATE_LIMITS[scope])
+
+
+def _window(scope: str, identity: str, rate: Rate, now: float) -> tuple[str, int]:
+    window = int(now // rate.period)
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:24]
+    return f"rl:{scope}:{digest}:{window}", (window + 1) * rate.period
+
+
+def _result(rate: Rate, count: int, reset_at: int) -> RateLimitResult:
+    return RateLimitResult(
+        limit=rate.limit,
+        remaining=max(0, rate.limit - count),
+        reset_at=reset_at,
+        allowed=count <= rate.limit,
+    )
+
+
+def hit(scope: str, identity: str) -> RateLimitResult:
+    """Count one request of `identity` against `scope`'s rate."""
+    rate = rate_for(scope)
+    key, reset_at = _window(scope, identity, rate, time.time())
+    cache.add(key, 0, timeout=rate.period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window expired between add and incr
+        cache.add(key, 1, timeout=rate.period + 1)
+        count = 1
+    return _result(rate, count, reset_at)
+
+
+async def ahit(scope: str, identity: str) -> RateLimitResult:
+    """`hit` for async views."""
+    rate = rate_for(scope)
+    key, reset_at = _window(scope, identity, rate, time.time())
+    await cache.aadd(key, 0, timeout=rate.period + 1)
+    try:
+        count = await cache.aincr(key)
+    except ValueError:
+        await cache.aadd(key, 1, timeout=rate.period + 1)
+        count = 1
+    return _result(rate, count, reset_at)
+
+
+def check_request(request: HttpRequest, scope: str, user: Any = None) -> RateLimitResult:
+    """Count the request, remember the result for the response headers, raise 429 if over."""
+    result = hit(scope, client_identity(request, user))
+    request.rate_limit = result  # type: ignore[attr-defined]  # read by RateLimitHeadersMiddleware
+    result.raise_if_exceeded()
+    return result
+
+
+async def acheck_request(request: HttpRequest, scope: str, user: Any = None) -> RateLimitResult:
+    result = await ahit(scope, client_identity(request, user))
+    request.rate_limit = result  # type: ignore[attr-defined]  # read by RateLimitHeadersMiddleware
+    result.raise_if_exceeded()
+    return result
+
+
+class ScopedRateLimit(BaseThrottle):
+    """DRF throttle: the view's `rate_limit_scope` (default "api"), per user or client IP."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        scope = getattr(view, "rate_limit_scope", "api")
+        if scope is None:
+            return True
+        django_request = request._request
+        self.result = hit(scope, client_identity(django_request, request.user))
+        django_request.rate_limit = self.result  # type: ignore[attr-defined]  # for the headers
+        return self.result.allowed
+
+    def wait(self) -> float | None:
+        return float(self.result.retry_after)
