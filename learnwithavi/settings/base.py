@@ -265,3 +265,53 @@ AI_PRICES: dict[str, dict[str, float]] = {
 
 # uvicorn serves /static/ itself when set (development); production puts a web server or CDN there.
 SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
+
+# --- rag: transcripts, embeddings, hybrid search (owned by the rag app) ----------------------
+# Seconds an OpenAI embeddings request may take, the backoff base between its retries, and the
+# longest wait a Retry-After header may impose before we give up on that attempt's advice.
+RAG_EMBEDDING_TIMEOUT = env.float("RAG_EMBEDDING_TIMEOUT", default=20.0)
+RAG_EMBEDDING_BACKOFF = env.float("RAG_EMBEDDING_BACKOFF", default=0.5)
+RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
+# Embeddings cached in the Django cache (model + text hash), seconds.
+RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
+# HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.
+RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
+# Largest transcript file accepted by the API and the admin, bytes.
+RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Chat: the streaming tutor (chat/) --------------------------------------------------------
+# Whether learners who are not signed in may chat (their conversations are not stored).
+CHAT_ALLOW_ANONYMOUS = env.bool("CHAT_ALLOW_ANONYMOUS", default=True)
+# Tokens (in + out) a user may spend on chat per UTC day; 0 means no budget.
+CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=0)
+# When every paid provider fails before its first token, the local answerer still answers.
+CHAT_LOCAL_FALLBACK = env.bool("CHAT_LOCAL_FALLBACK", default=True)
+# Seconds of silence before a comment line keeps the connection open.
+CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=15.0)
+# Seconds a provider may take to its first token before the next one is tried.
+CHAT_FIRST_TOKEN_TIMEOUT = env.float("CHAT_FIRST_TOKEN_TIMEOUT", default=20.0)
+# Pause between the local answerer's words, so that its answer streams as a model's would.
+CHAT_LOCAL_WORD_DELAY = env.float("CHAT_LOCAL_WORD_DELAY", default=0.03)
+# Conversation history sent to the model, in (estimated) tokens; older turns are dropped.
+CHAT_HISTORY_TOKEN_BUDGET = env.int("CHAT_HISTORY_TOKEN_BUDGET", default=2000)
+# Transcript chunks retrieved as numbered sources for one answer.
+CHAT_SOURCES_K = env.int("CHAT_SOURCES_K", default=6)
+
+# --- Voice (voice/): text-to-speech and speech-to-text ---------------------------------------
+# Anonymous callers get 401 unless this is false.
+VOICE_REQUIRE_AUTH = env.bool("VOICE_REQUIRE_AUTH", default=True)
+VOICE_LANGUAGES = ("he", "en")
+VOICE_TTS_MAX_CHARS = env.int("VOICE_TTS_MAX_CHARS", default=2000)
+# Generated audio is paid by the character: identical requests are replayed from the cache.
+VOICE_TTS_CACHE_TTL = env.int("VOICE_TTS_CACHE_TTL", default=30 * 86400)
+VOICE_TTS_CACHE_MAX_BYTES = env.int("VOICE_TTS_CACHE_MAX_BYTES", default=8 * 1024 * 1024)
+# Seconds ElevenLabs may take to connect, to send its first byte, and between two chunks.
+VOICE_TTS_TIMEOUT = env.float("VOICE_TTS_TIMEOUT", default=20.0)
+# Languages espeak-ng speaks intelligibly, with its voice for each (not Hebrew: no vowels).
+VOICE_ESPEAK_VOICES = {"en": "en-us"}
+VOICE_STT_MAX_BYTES = env.int("VOICE_STT_MAX_BYTES", default=25 * 1024 * 1024)
+VOICE_STT_TIMEOUT = env.float("VOICE_STT_TIMEOUT", default=120.0)
+WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=2)
+# `make whisper-model` prepares var/whisper-base; it is used when WHISPER_MODEL_DIR is unset.
+if not WHISPER_MODEL_DIR and (BASE_DIR / "var" / "whisper-base" / "model.bin").is_file():
+    WHISPER_MODEL_DIR = str(BASE_DIR / "var" / "whisper-base")
