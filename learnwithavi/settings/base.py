@@ -315,16 +315,3 @@ WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=2)
 # `make whisper-model` prepares var/whisper-base; it is used when WHISPER_MODEL_DIR is unset.
 if not WHISPER_MODEL_DIR and (BASE_DIR / "var" / "whisper-base" / "model.bin").is_file():
     WHISPER_MODEL_DIR = str(BASE_DIR / "var" / "whisper-base")
-
-# --- rag: transcripts, embeddings, hybrid search (owned by the rag app) ----------------------
-# Seconds an OpenAI embeddings request may take, the backoff base between its retries, and the
-# longest wait a Retry-After header may impose before we give up on that attempt's advice.
-RAG_EMBEDDING_TIMEOUT = env.float("RAG_EMBEDDING_TIMEOUT", default=20.0)
-RAG_EMBEDDING_BACKOFF = env.float("RAG_EMBEDDING_BACKOFF", default=0.5)
-RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
-# Embeddings cached in the Django cache (model + text hash), seconds.
-RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
-# HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.
-RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
-# Largest transcript file accepted by the API and the admin, bytes.
-RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
