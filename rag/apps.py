@@ -1,6 +1,26 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _embeddings_probe() -> Any:
+    from django.conf import settings
+
+    from learnwithavi.health import ComponentHealth
+    from rag.providers import active_model_id
+
+    provider = "openai" if settings.OPENAI_API_KEY else "local"
+    return ComponentHealth("ok", {"provider": provider, "model": active_model_id()})
 
 
 class RagConfig(AppConfig):
     name = "rag"
+    verbose_name = "Transcripts and search"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from learnwithavi.health import register_cache_stats, register_probe
+        from rag.embeddings import cache_stats
+
+        register_probe("embeddings", _embeddings_probe)
+        register_cache_stats("embeddings", cache_stats)

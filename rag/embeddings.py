@@ -1,0 +1,84 @@
+"""Embeddings through the Django cache (Redis in production): model + kind + text hash, 1 h.
+
+Hit and miss counters live in the cache too, so every process (web, workers) adds to the same
+figures that `/api/health` reports.
+"""
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+
+from rag.providers import Embedder, Vector, get_embedder
+
+_HITS = "rag:emb:stats:hits"
+_MISSES = "rag:emb:stats:misses"
+_STORED = "rag:emb:stats:stored"
+
+
+def _key(model_id: str, kind: str, text: str) -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"rag:emb:{model_id}:{kind}:{digest}"
+
+
+def _count(key: str, amount: int) -> None:
+    if amount <= 0:
+        return
+    try:
+        cache.add(key, 0, timeout=None)
+        cache.incr(key, amount)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, amount, timeout=None)
+
+
+def _pack(vector: Vector) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _unpack(blob: bytes) -> Vector:
+    values: Vector = np.frombuffer(blob, dtype=np.float32).tolist()
+    return values
+
+
+def _embed(texts: Sequence[str], *, kind: str, embedder: Embedder | None) -> list[Vector]:
+    embedder = embedder or get_embedder()
+    keys = [_key(embedder.model_id, kind, text) for text in texts]
+    found: dict[str, Any] = cache.get_many(list(dict.fromkeys(keys))) if keys else {}
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    _count(_HITS, len(keys) - len(missing))
+    _count(_MISSES, len(missing))
+    if missing:
+        unique = list(dict.fromkeys(texts[i] for i in missing))
+        compute = embedder.embed_queries if kind == "query" else embedder.embed_passages
+        fresh = dict(zip(unique, compute(unique), strict=True))
+        new_entries = {_key(embedder.model_id, kind, text): _pack(v) for text, v in fresh.items()}
+        cache.set_many(new_entries, timeout=settings.RAG_EMBEDDING_CACHE_TTL)
+        _count(_STORED, len(new_entries))
+        found.update(new_entries)
+    return [_unpack(found[key]) for key in keys]
+
+
+def embed_query(text: str, *, embedder: Embedder | None = None) -> Vector:
+    """The query's vector from the active provider, cached. Raises providers.EmbeddingError."""
+    return _embed([text], kind="query", embedder=embedder)[0]
+
+
+def embed_passages(texts: Sequence[str], *, embedder: Embedder | None = None) -> list[Vector]:
+    """Vectors for transcript chunks, cached. Raises providers.EmbeddingError."""
+    return _embed(texts, kind="passage", embedder=embedder)
+
+
+def cache_stats() -> dict[str, Any]:
+    """`size` (entries written, an upper bound: expiry is not counted) and `hitRate`."""
+    values = cache.get_many([_HITS, _MISSES, _STORED])
+    hits, misses = int(values.get(_HITS, 0)), int(values.get(_MISSES, 0))
+    total = hits + misses
+    return {
+        "size": int(values.get(_STORED, 0)),
+        "hits": hits,
+        "misses": misses,
+        "hitRate": round(hits / total, 4) if total else 0.0,
+    }

@@ -1,0 +1,286 @@
+"""Reads: hybrid search over transcript chunks, chunks by id, a video's transcript.
+
+`hybrid_search` fuses a vector (HNSW, cosine, active model only) and a full-text ranking by
+reciprocal rank in one SQL statement. If the embedding provider fails, it answers from the
+full-text ranking alone and says so (`mode="keyword"`).
+"""
+
+import logging
+import math
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from rag.embeddings import embed_query
+from rag.models import TranscriptChunk
+from rag.providers import EmbeddingError, get_embedder
+from rag.text import tsquery_text
+from rag.types import SearchHit, SearchMode, SearchResult
+
+logger = logging.getLogger(__name__)
+
+# Reciprocal-rank-fusion constant (Cormack et al.): 60 is the usual choice.
+RRF_K = 60
+# A chunk at the playback position gains up to half of a first rank's score, fading with
+# distance (seconds) from it.
+POSITION_WEIGHT = 0.5 / (RRF_K + 1)
+POSITION_SCALE = 120.0
+MAX_K = 50
+
+_HIT_COLUMNS = "c.id, c.video_id, v.youtube_id, v.title, c.start_time, c.end_time, c.text"
+
+
+def _scope_sql(
+    *,
+    video_id: uuid.UUID | None,
+    course_id: uuid.UUID | None,
+    video_ids: Sequence[uuid.UUID] | None,
+) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if video_id is not None:
+        clauses.append("c.video_id = %(video_id)s")
+        params["video_id"] = video_id
+    if course_id is not None:
+        clauses.append(
+            "c.video_id IN (SELECT id FROM courses_video WHERE course_id = %(course_id)s)"
+        )
+        params["course_id"] = course_id
+    if video_ids is not None:
+        clauses.append("c.video_id = ANY(%(video_ids)s::uuid[])")
+        params["video_ids"] = list(video_ids)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def vector_literal(vector: Sequence[float]) -> str:
+    return "[" + ",".join(f"{value:.7g}" for value in vector) + "]"
+
+
+def build_search_sql(
+    *,
+    scope: str,
+    use_vector: bool,
+    use_keyword: bool,
+    with_position: bool,
+) -> str:
+    """The single statement: candidate lists, reciprocal-rank fusion, the hits' columns."""
+    ranked: list[str] = []
+    ctes: list[str] = []
+    if use_vector:
+        ctes.append(
+            f"""vec AS (
+    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (
+        SELECT c.id, c.embedding <=> %(embedding)s::vector AS distance
+        FROM rag_transcriptchunk c
+        WHERE c.embedding_model = %(model)s AND {scope}
+        ORDER BY c.embedding <=> %(embedding)s::vector
+        LIMIT %(candidates)s
+    ) nearest
+)"""  # noqa: S608  only our own SQL fragments are interpolated; values are parameters
+        )
+        ranked.append("SELECT id, rank FROM vec")
+    if use_keyword:
+        ctes.append(
+            f"""kw AS (
+    SELECT id, row_number() OVER (ORDER BY relevance DESC, id) AS rank FROM (
+        SELECT c.id, ts_rank(c.search_vector, q.query, 1) AS relevance
+        FROM rag_transcriptchunk c,
+             (SELECT to_tsquery('simple', %(tsquery)s)
+                     || to_tsquery('english', %(tsquery)s) AS query) q
+        WHERE c.search_vector @@ q.query AND {scope}
+        ORDER BY relevance DESC
+        LIMIT %(candidates)s
+    ) matched
+)"""  # noqa: S608  as above
+        )
+        ranked.append("SELECT id, rank FROM kw")
+    boost = "0"
+    if with_position:
+        boost = (
+            "CASE WHEN c.video_id = %(video_id)s THEN %(position_weight)s * exp(-GREATEST("
+            "c.start_time - %(position)s, %(position)s - c.end_time, 0) / %(position_scale)s) "
+            "ELSE 0 END"
+        )
+    return f"""WITH {", ".join(ctes)},
+fused AS (
+    SELECT id, SUM(1.0 / ({RRF_K} + rank)) AS score
+    FROM ({" UNION ALL ".join(ranked)}) ranked
+    GROUP BY id
+)
+SELECT {_HIT_COLUMNS}, f.score + {boost} AS score
+FROM fused f
+JOIN rag_transcriptchunk c ON c.id = f.id
+JOIN courses_video v ON v.id = c.video_id
+ORDER BY score DESC, c.id
+LIMIT %(k)s"""  # noqa: S608
+
+
+def _hit(row: Sequence[Any]) -> SearchHit:
+    return SearchHit(
+        chunk_id=row[0],
+        video_id=row[1],
+        youtube_id=row[2],
+        video_title=row[3],
+        start_time=float(row[4]),
+        end_time=float(row[5]),
+        text=row[6],
+        score=round(float(row[7]), 6) if len(row) > 7 else 0.0,
+    )
+
+
+def search_chunks(
+    *,
+    query: str,
+    video_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+    video_ids: Sequence[uuid.UUID] | None = None,
+    k: int = 8,
+    position: float | None = None,
+    mode: SearchMode = "hybrid",
+) -> SearchResult:
+    """`hybrid_search` with a chosen mode (the retrieval benchmark compares the three)."""
+    k = max(1, min(int(k), MAX_K))
+    tsquery = tsquery_text(query) if mode in ("hybrid", "keyword") else ""
+    use_keyword = bool(tsquery)
+    use_vector = mode in ("hybrid", "vector")
+    params: dict[str, Any] = {"k": k, "tsquery": tsquery}
+    if use_vector:
+        try:
+            embedder = get_embedder()
+            params["embedding"] = vector_literal(embed_query(query, embedder=embedder))
+            params["model"] = embedder.model_id
+        except EmbeddingError:
+            logger.warning("embedding provider failed; keyword-only search")
+            use_vector = False
+            tsquery = tsquery_text(query)
+            params["tsquery"] = tsquery
+            use_keyword = bool(tsquery)
+    answered: SearchMode = (
+        "hybrid" if use_vector and use_keyword else "vector" if use_vector else "keyword"
+    )
+    if not use_vector and not use_keyword:
+        return SearchResult(hits=[], mode=answered)
+    scope, scope_params = _scope_sql(video_id=video_id, course_id=course_id, video_ids=video_ids)
+    params.update(scope_params)
+    with_position = position is not None and video_id is not None and math.isfinite(position)
+    if with_position:
+        params.update(
+            position=float(position or 0),
+            position_weight=POSITION_WEIGHT,
+            position_scale=POSITION_SCALE,
+        )
+    candidates = max(4 * k, 40)
+    params["candidates"] = candidates
+    sql = build_search_sql(
+        scope=scope, use_vector=use_vector, use_keyword=use_keyword, with_position=with_position
+    )
+    ef_search = max(settings.RAG_HNSW_EF_SEARCH, candidates)
+    # Sent as one simple-protocol message: PostgreSQL runs the three statements in one implicit
+    # transaction, so SET LOCAL applies to the search alone and it costs a single round trip.
+    # Iterative scans make a filtered HNSW scan keep going until it has `candidates` rows.
+    prelude = (
+        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; "
+        "SET LOCAL hnsw.iterative_scan = relaxed_order; "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(prelude + sql, params)
+        while cursor.description is None and cursor.nextset():
+            pass
+        rows = cursor.fetchall()
+    return SearchResult(hits=[_hit(row) for row in rows], mode=answered)
+
+
+def hybrid_search(
+    *,
+    query: str,
+    video_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+    k: int = 8,
+    position: float | None = None,
+    video_ids: Sequence[uuid.UUID] | None = None,
+) -> SearchResult:
+    """The k chunks that best answer `query` within a video, a course or a set of videos.
+
+    Vector and full-text rankings fused by reciprocal rank; `position` (seconds) boosts chunks
+    of `video_id` near the learner's playback position. Never raises for a provider failure:
+    the result's `mode` is "keyword" then. The caller checks visibility.
+    """
+    return search_chunks(
+        query=query,
+        video_id=video_id,
+        course_id=course_id,
+        video_ids=video_ids,
+        k=k,
+        position=position,
+    )
+
+
+async def ahybrid_search(
+    *,
+    query: str,
+    video_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+    k: int = 8,
+    position: float | None = None,
+    video_ids: Sequence[uuid.UUID] | None = None,
+) -> SearchResult:
+    """`hybrid_search` for async views."""
+    return await sync_to_async(hybrid_search)(
+        query=query,
+        video_id=video_id,
+        course_id=course_id,
+        k=k,
+        position=position,
+        video_ids=video_ids,
+    )
+
+
+def chunks_by_ids(
+    *, ids: Sequence[int], video_ids: Sequence[uuid.UUID] | None = None
+) -> list[SearchHit]:
+    """The chunks with these ids (in the order given; unknown ids skipped), text from the DB.
+
+    With `video_ids`, only chunks of those videos are returned (the caller's visible videos).
+    """
+    clean_ids = [int(i) for i in ids if isinstance(i, int) or str(i).isdigit()]
+    if not clean_ids:
+        return []
+    chunks = TranscriptChunk.objects.filter(pk__in=clean_ids).select_related("video")
+    if video_ids is not None:
+        chunks = chunks.filter(video_id__in=list(video_ids))
+    by_id = {chunk.pk: chunk for chunk in chunks}
+    return [
+        SearchHit(
+            chunk_id=chunk.pk,
+            video_id=chunk.video_id,
+            youtube_id=chunk.video.youtube_id,
+            video_title=chunk.video.title,
+            start_time=chunk.start_time,
+            end_time=chunk.end_time,
+            text=chunk.text,
+            score=0.0,
+        )
+        for chunk in (by_id.get(i) for i in dict.fromkeys(clean_ids))
+        if chunk is not None
+    ]
+
+
+async def achunks_by_ids(
+    *, ids: Sequence[int], video_ids: Sequence[uuid.UUID] | None = None
+) -> list[SearchHit]:
+    """`chunks_by_ids` for async views."""
+    return await sync_to_async(chunks_by_ids)(ids=ids, video_ids=video_ids)
+
+
+def transcript_chunks(*, video_id: uuid.UUID) -> QuerySet[TranscriptChunk]:
+    """A video's chunks in order, without the vector and search columns."""
+    return (
+        TranscriptChunk.objects.filter(video_id=video_id)
+        .only("id", "video_id", "position", "start_time", "end_time", "text", "embedding_model")
+        .order_by("position")
+    )

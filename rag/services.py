@@ -1,0 +1,233 @@
+"""Writes: transcript uploads, ingestion (parse, chunk, embed, swap), re-embedding."""
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import TranscriptStatus, Video
+from learnwithavi.errors import PayloadTooLarge, ValidationFailed
+from learnwithavi.sanitizer import sanitize
+from rag.chunking import Chunk, chunk_cues
+from rag.embeddings import embed_passages
+from rag.models import TranscriptChunk, TranscriptSource
+from rag.parsers import FORMATS, detect_format, parse_transcript
+from rag.providers import Embedder, get_embedder
+from rag.text import index_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source_id: int
+    status: str  # a TranscriptSource.Status value
+    chunks: int
+    embedded: int  # chunks whose vectors had to be computed (not reused)
+
+
+def _decode(content: str | bytes) -> str:
+    if isinstance(content, str):
+        return content
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            _("The transcript must be UTF-8 text."), code="transcript_encoding"
+        ) from None
+
+
+def _video_status(video_id: Any, status: str, error: str = "") -> None:
+    Video.objects.filter(pk=video_id).update(
+        transcript_status=status, transcript_error=error, updated_at=timezone.now()
+    )
+
+
+def transcript_upload(
+    *,
+    video: Video,
+    content: str | bytes,
+    filename: str = "",
+    format: str | None = None,
+    user: Any = None,
+    run_inline: bool = False,
+) -> TranscriptSource:
+    """Validate a transcript file and start its ingest job (a Celery task, after commit).
+
+    The file is parsed here so that a malformed one is refused at once (TranscriptParseError,
+    naming the line) and nothing is stored. Uploading the transcript the video already has is a
+    no-op that returns the earlier upload. Raises PayloadTooLarge, ValidationFailed.
+    """
+    size = len(content.encode() if isinstance(content, str) else content)
+    if size > settings.RAG_TRANSCRIPT_MAX_BYTES:
+        raise PayloadTooLarge(_("The transcript file is too large."))
+    text = _decode(content)
+    fmt = (format or detect_format(text, filename)).lower()
+    if fmt not in FORMATS:
+        raise ValidationFailed(_("Unknown transcript format."), code="transcript_format")
+    parse_transcript(text, format=fmt)
+    digest = hashlib.sha256(f"{fmt}\n{text}".encode()).hexdigest()
+    current = (
+        TranscriptSource.objects.filter(
+            video=video,
+            status__in=[TranscriptSource.Status.DONE, TranscriptSource.Status.UNCHANGED],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if (
+        current is not None
+        and current.content_hash == digest
+        and video.transcript_status == TranscriptStatus.READY
+    ):
+        return current
+    with transaction.atomic():
+        source = TranscriptSource.objects.create(
+            video=video,
+            format=fmt,
+            filename=filename[:255],
+            content=text,
+            content_hash=digest,
+            uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        _video_status(video.pk, TranscriptStatus.PENDING)
+        video.transcript_status = TranscriptStatus.PENDING
+        if not run_inline:
+            from rag.tasks import ingest_transcript
+
+            source_id = source.pk
+            transaction.on_commit(lambda: ingest_transcript.delay(source_id))
+    if run_inline:
+        transcript_ingest(source_id=source.pk)
+        source.refresh_from_db()
+    return source
+
+
+def _reusable_vectors(video_id: Any, model_id: str) -> dict[str, list[float]]:
+    """Vectors the video already has for this model, by chunk content hash."""
+    rows = TranscriptChunk.objects.filter(
+        video_id=video_id, embedding_model=model_id, embedding__isnull=False
+    ).values_list("content_hash", "embedding")
+    return {
+        content_hash: [float(value) for value in embedding]
+        for content_hash, embedding in rows
+        if embedding is not None
+    }
+
+
+def _embed_chunks(
+    chunks: Sequence[Chunk], *, video_id: Any, embedder: Embedder
+) -> tuple[list[list[float]], int]:
+    known = _reusable_vectors(video_id, embedder.model_id)
+    missing = [chunk.text for chunk in chunks if chunk.content_hash not in known]
+    computed = iter(embed_passages(missing, embedder=embedder)) if missing else iter(())
+    vectors = [
+        known[chunk.content_hash] if chunk.content_hash in known else next(computed)
+        for chunk in chunks
+    ]
+    return vectors, len(missing)
+
+
+def transcript_ingest(*, source_id: int) -> IngestResult:
+    """Parse, chunk and embed an upload, then swap the video's chunks in one transaction.
+
+    Idempotent: chunks identical to the stored ones (content hashes, same model) change
+    nothing. A failure keeps the previous chunks, marks the video failed with the error and
+    re-raises (the task retries transient ones). Raises TranscriptSource.DoesNotExist.
+    """
+    source = TranscriptSource.objects.select_related("video").get(pk=source_id)
+    video = source.video
+    TranscriptSource.objects.filter(pk=source.pk).update(
+        status=TranscriptSource.Status.PROCESSING, error=""
+    )
+    _video_status(video.pk, TranscriptStatus.PROCESSING)
+    try:
+        chunks = chunk_cues(parse_transcript(source.content, format=source.format))
+        embedder = get_embedder()
+        stored = list(
+            TranscriptChunk.objects.filter(video=video)
+            .order_by("position")
+            .values_list("content_hash", "embedding_model")
+        )
+        if stored == [(chunk.content_hash, embedder.model_id) for chunk in chunks]:
+            return _finish(source, TranscriptSource.Status.UNCHANGED, len(chunks), 0)
+        vectors, embedded = _embed_chunks(chunks, video_id=video.pk, embedder=embedder)
+        with transaction.atomic():
+            # Readers see the old chunks or the new ones, never a mix.
+            Video.objects.select_for_update().filter(pk=video.pk).first()
+            TranscriptChunk.objects.filter(video=video).delete()
+            TranscriptChunk.objects.bulk_create(
+                TranscriptChunk(
+                    video=video,
+                    position=chunk.position,
+                    start_time=chunk.start,
+                    end_time=chunk.end,
+                    text=chunk.text,
+                    search_text=index_text(chunk.text),
+                    content_hash=chunk.content_hash,
+                    embedding=vector,
+                    embedding_model=embedder.model_id,
+                )
+                for chunk, vector in zip(chunks, vectors, strict=True)
+            )
+            return _finish(source, TranscriptSource.Status.DONE, len(chunks), embedded)
+    except Exception as error:
+        message = sanitize(str(error))[:1000] or type(error).__name__
+        logger.warning("ingest of transcript %s failed: %s", source.pk, message)
+        TranscriptSource.objects.filter(pk=source.pk).update(
+            status=TranscriptSource.Status.FAILED, error=message, processed_at=timezone.now()
+        )
+        _video_status(video.pk, TranscriptStatus.FAILED, message)
+        raise
+
+
+def _finish(source: TranscriptSource, status: str, chunks: int, embedded: int) -> IngestResult:
+    TranscriptSource.objects.filter(pk=source.pk).update(
+        status=status, chunk_count=chunks, error="", processed_at=timezone.now()
+    )
+    _video_status(source.video_id, TranscriptStatus.READY)
+    return IngestResult(source_id=source.pk, status=status, chunks=chunks, embedded=embedded)
+
+
+def chunks_reembed(*, batch_size: int = 64, progress: Callable[[int], None] | None = None) -> int:
+    """Move every chunk to the active model's vectors, a batch per transaction (resumable).
+
+    Returns how many chunks were re-embedded. Raises providers.EmbeddingError.
+    """
+    embedder = get_embedder()
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(
+            TranscriptChunk.objects.filter(pk__gt=last_id)
+            .exclude(embedding_model=embedder.model_id, embedding__isnull=False)
+            .order_by("pk")
+            .only("id", "text")[:batch_size]
+        )
+        if not batch:
+            return done
+        vectors = embed_passages([chunk.text for chunk in batch], embedder=embedder)
+        for chunk, vector in zip(batch, vectors, strict=True):
+            chunk.embedding = vector
+            chunk.embedding_model = embedder.model_id
+        with transaction.atomic():
+            TranscriptChunk.objects.bulk_update(batch, ["embedding", "embedding_model"])
+        done += len(batch)
+        last_id = batch[-1].pk
+        if progress is not None:
+            progress(len(batch))
+
+
+def chunks_needing_reembed_count() -> int:
+    """Chunks whose vector is missing or from another model than the active one."""
+    from rag.providers import active_model_id
+
+    return TranscriptChunk.objects.exclude(
+        embedding_model=active_model_id(), embedding__isnull=False
+    ).count()

@@ -1,0 +1,88 @@
+"""Hebrew-aware text normalisation, the same for indexing a chunk and for a search query.
+
+Niqqud and cantillation marks are removed, punctuation becomes a space, final letters are
+folded (ם→מ ...), Latin letters are lower-cased. A Hebrew word that starts with one of the
+one-letter prefixes (vav, he, bet, lamed, mem, shin, kaf) is also indexed without them, so
+"ובגרדיאנט" and "בגרדיאנט" both find "גרדיאנט". English stems come from the `english`
+configuration of PostgreSQL.
+"""
+
+import re
+import unicodedata
+
+_MARKS = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]")
+# Geresh, gershayim and apostrophes join a word (צ'אט, ת"א, don't); everything else splits.
+_JOINERS = re.compile("[\u05f3\u05f4'\"`\u2019]")
+_NOT_WORD = re.compile(r"[^0-9a-z\u05d0-\u05ea]+")
+_FINALS = str.maketrans({"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ"})  # noqa: RUF001
+_HEBREW_WORD = re.compile("^[\u05d0-\u05ea]+$")
+PREFIX_LETTERS = frozenset("והבלמשכ")
+# A stripped form shorter than this is too ambiguous to be worth a match.
+_MIN_STEM = 3
+_MAX_PREFIXES = 3
+
+# Question words and particles that would match every chunk under the `simple` configuration.
+STOP_WORDS = frozenset(
+    {
+        "מה", "זה", "זו", "איך", "למה", "מתי", "איפה", "מי", "האמ", "של", "את", "על", "עמ",
+        "אני", "אתה", "הוא", "היא", "אנחנו", "הם", "יש", "אינ", "לא", "כנ", "גמ", "או",
+        "אמ", "כי", "רק", "כל", "עוד", "אבל", "מאוד", "הזה", "הזאת", "אלה", "היה", "להיות",
+        "the", "a", "an", "of", "to", "in", "is", "are", "was", "be", "and", "or", "what",
+        "how", "why", "when", "where", "who", "does", "do", "did", "it", "this", "that",
+        "for", "on", "with", "as", "by", "we", "you", "i", "can", "at", "from", "which",
+    }
+)  # fmt: skip
+
+
+def normalize(text: str) -> str:
+    """The text's words, normalised and separated by single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKS.sub("", text)
+    text = _JOINERS.sub("", text.lower())
+    text = text.translate(_FINALS)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def prefix_variants(word: str) -> list[str]:
+    """A Hebrew word's forms with up to three one-letter prefixes removed, longest first."""
+    if not _HEBREW_WORD.match(word):
+        return []
+    variants = []
+    stem = word
+    for _ in range(_MAX_PREFIXES):
+        if stem[0] not in PREFIX_LETTERS or len(stem) - 1 < _MIN_STEM:
+            break
+        stem = stem[1:]
+        variants.append(stem)
+    return variants
+
+
+def index_text(text: str) -> str:
+    """What the full-text column is built from: the words, then their prefix-stripped forms."""
+    words = normalize(text).split()
+    extra: list[str] = []
+    for word in words:
+        extra.extend(prefix_variants(word))
+    return " ".join(words + extra)
+
+
+def query_terms(query: str) -> list[list[str]]:
+    """Each meaningful query word with its alternative forms (the word first)."""
+    terms: list[list[str]] = []
+    seen: set[str] = set()
+    for word in normalize(query).split():
+        if word in STOP_WORDS or word in seen or len(word) < 2:
+            continue
+        seen.add(word)
+        forms = [word, *[v for v in prefix_variants(word) if v not in STOP_WORDS]]
+        terms.append(forms)
+    return terms
+
+
+def tsquery_text(query: str) -> str:
+    """An OR-tsquery over every form of every query word; empty when nothing is left."""
+    lexemes: list[str] = []
+    for forms in query_terms(query):
+        lexemes.extend(forms)
+    # Lexemes are [0-9a-z\u05d0-\u05ea]+ only, so quoting them is all the escaping needed.
+    return " | ".join(f"'{lexeme}'" for lexeme in dict.fromkeys(lexemes))
