@@ -1,8 +1,10 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
@@ -47,6 +49,11 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["title"], name="course_title_idx"),
+            # Title search is `icontains`, i.e. UPPER(title) LIKE UPPER('%q%'): trigrams serve it.
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="course_title_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(difficulty__in=[d.value for d in Difficulty]),
@@ -127,6 +134,10 @@ class UserProgress(models.Model):
 
     class Meta:
         verbose_name_plural = "user progress"
+        indexes = [
+            # "Where to resume" and "my courses": a user's rows, most recent first.
+            models.Index(fields=["user", "-updated_at"], name="progress_user_recent_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "video"], name="progress_one_row_per_user_video"
