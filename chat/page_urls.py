@@ -1,5 +1,7 @@
-"""Pages outside /api/ (the demo page joins here)."""
+"""Pages outside /api/: the demo page that chats with a video."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from chat.pages import demo_page
+
+urlpatterns: list[URLPattern | URLResolver] = [path("", demo_page, name="demo")]

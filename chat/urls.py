@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from chat.apis import ConversationApi, ConversationsApi
+from chat.streams import chat_api
+from chat.usage_apis import UsageApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("chat", chat_api, name="chat"),
+    path("conversations", ConversationsApi.as_view(), name="conversations"),
+    path("conversations/<uuid:conversation_id>", ConversationApi.as_view(), name="conversation"),
+    path("usage", UsageApi.as_view(), name="usage"),
+]

@@ -1,0 +1,322 @@
+"""Chat models: one Protocol, one class per vendor, and the fallback chain picked from settings.
+
+Vendor SDKs are imported inside their class; what they return is turned into our own
+`TextDelta` / `StreamEnd` events and `ProviderError`s here, so no SDK type leaves this module.
+SDK retries are off: a failing provider hands over to the next one at once (before the first
+token only; `chat.services` enforces that).
+"""
+
+import asyncio
+import time
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from chat.extractive import compose_answer
+from chat.prompts import ChatPrompt
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_write_tokens
+        )
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    usage: Usage = field(default_factory=Usage)
+    stop_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class UsageUpdate:
+    """Usage known mid-stream (input tokens at the start), kept in case the stream is cut."""
+
+    usage: Usage
+
+
+StreamEvent = TextDelta | UsageUpdate | StreamEnd
+
+
+class ProviderError(Exception):
+    """A provider failed. `retryable`: overloaded, rate-limited, 5xx, timeout, connection."""
+
+    def __init__(self, message: str, *, provider: str, retryable: bool, status: int | None = None):
+        super().__init__(message)
+        self.provider = provider
+        self.retryable = retryable
+        self.status = status
+
+
+class ChatModel(Protocol):
+    provider: str  # "anthropic", "openai", "local": what `done` and usage rows name
+    model: str
+    paid: bool  # paid calls write an AIUsage row
+
+    def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
+        """Text deltas, then one StreamEnd. Raises ProviderError."""
+        ...
+
+
+def _retryable_status(status: int) -> bool:
+    return status in {408, 409, 429} or status >= 500
+
+
+class _PerLoopClient:
+    """SDK clients hold connections bound to an event loop: one client per running loop."""
+
+    def __init__(self) -> None:
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, make: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = make()
+        return client
+
+
+def _timeout() -> Any:
+    import httpx2
+
+    first_token = settings.CHAT_FIRST_TOKEN_TIMEOUT
+    return httpx2.Timeout(connect=5.0, read=first_token, write=10.0, pool=5.0)
+
+
+class AnthropicChatModel:
+    """Claude through the `anthropic` SDK; the system prompt and the sources are cached blocks."""
+
+    provider = "anthropic"
+    paid = True
+
+    def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
+        self.api_key = api_key
+        self.model = model
+        self.base_url = base_url
+        self._clients = _PerLoopClient()
+
+    def _client(self) -> Any:
+        def make() -> Any:
+            import anthropic
+
+            return anthropic.AsyncAnthropic(
+                api_key=self.api_key,
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=_timeout(),
+            )
+
+        return self._clients.get(make)
+
+    def request(self, prompt: ChatPrompt) -> dict[str, Any]:
+        """The Messages API parameters (public so tests can read what would be sent)."""
+        ephemeral = {"type": "ephemeral"}
+        messages: list[dict[str, Any]] = [
+            {"role": turn.role, "content": turn.content} for turn in prompt.history
+        ]
+        messages.append({"role": "user", "content": prompt.question_text()})
+        return {
+            "model": self.model,
+            "max_tokens": prompt.max_tokens,
+            "system": [
+                {"type": "text", "text": prompt.system, "cache_control": ephemeral},
+                {"type": "text", "text": prompt.context, "cache_control": ephemeral},
+            ],
+            "messages": messages,
+        }
+
+    async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
+        import anthropic
+
+        usage: dict[str, int] = {}
+        stop_reason: str | None = None
+        try:
+            response = await self._client().messages.create(**self.request(prompt), stream=True)
+            async with response:
+                async for event in response:
+                    kind = event.type
+                    if kind == "content_block_delta":
+                        text = getattr(event.delta, "text", None)
+                        if text:
+                            yield TextDelta(text)
+                    elif kind == "message_start":
+                        start = event.message.usage
+                        usage["input_tokens"] = start.input_tokens or 0
+                        usage["cache_read_tokens"] = start.cache_read_input_tokens or 0
+                        usage["cache_write_tokens"] = start.cache_creation_input_tokens or 0
+                        usage["output_tokens"] = start.output_tokens or 0
+                        yield UsageUpdate(Usage(**usage))
+                    elif kind == "message_delta":
+                        usage["output_tokens"] = event.usage.output_tokens or 0
+                        stop_reason = event.delta.stop_reason
+        except anthropic.APIStatusError as error:
+            raise ProviderError(
+                f"anthropic {error.status_code}",
+                provider=self.provider,
+                retryable=_retryable_status(error.status_code),
+                status=error.status_code,
+            ) from error
+        except anthropic.APIConnectionError as error:  # timeouts included
+            raise ProviderError(
+                "anthropic connection failed", provider=self.provider, retryable=True
+            ) from error
+        yield StreamEnd(Usage(**usage), stop_reason)
+
+
+class OpenAIChatModel:
+    """OpenAI Chat Completions through the `openai` SDK (the fallback)."""
+
+    provider = "openai"
+    paid = True
+
+    def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
+        self.api_key = api_key
+        self.model = model
+        self.base_url = base_url
+        self._clients = _PerLoopClient()
+
+    def _client(self) -> Any:
+        def make() -> Any:
+            import openai
+
+            return openai.AsyncOpenAI(
+                api_key=self.api_key,
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=_timeout(),
+            )
+
+        return self._clients.get(make)
+
+    def request(self, prompt: ChatPrompt) -> dict[str, Any]:
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": f"{prompt.system}\n\n{prompt.context}"}
+        ]
+        messages.extend({"role": t.role, "content": t.content} for t in prompt.history)
+        messages.append({"role": "user", "content": prompt.question_text()})
+        return {
+            "model": self.model,
+            "max_tokens": prompt.max_tokens,
+            "messages": messages,
+            "stream_options": {"include_usage": True},
+        }
+
+    async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
+        import openai
+
+        usage = Usage()
+        stop_reason: str | None = None
+        try:
+            response = await self._client().chat.completions.create(
+                **self.request(prompt), stream=True
+            )
+            async with response:
+                async for chunk in response:
+                    for choice in chunk.choices:
+                        text = choice.delta.content if choice.delta else None
+                        if text:
+                            yield TextDelta(text)
+                        if choice.finish_reason:
+                            stop_reason = choice.finish_reason
+                    if chunk.usage is not None:
+                        details = chunk.usage.prompt_tokens_details
+                        cached = (details.cached_tokens or 0) if details else 0
+                        usage = Usage(
+                            input_tokens=chunk.usage.prompt_tokens - cached,
+                            output_tokens=chunk.usage.completion_tokens,
+                            cache_read_tokens=cached,
+                        )
+        except openai.APIStatusError as error:
+            raise ProviderError(
+                f"openai {error.status_code}",
+                provider=self.provider,
+                retryable=_retryable_status(error.status_code),
+                status=error.status_code,
+            ) from error
+        except openai.APIConnectionError as error:
+            raise ProviderError(
+                "openai connection failed", provider=self.provider, retryable=True
+            ) from error
+        yield StreamEnd(usage, stop_reason)
+
+
+class LocalChatModel:
+    """The extractive answerer: quotes the best transcript sentences, word by word."""
+
+    provider = "local"
+    model = "extractive-v1"
+    paid = False
+
+    def __init__(self, *, word_delay: float = 0.0) -> None:
+        self.word_delay = word_delay
+
+    async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
+        answer = compose_answer(prompt.question, prompt.sources)
+        words = answer.split(" ")
+        for index, word in enumerate(words):
+            yield TextDelta(word if index == len(words) - 1 else word + " ")
+            await asyncio.sleep(self.word_delay)
+        yield StreamEnd(Usage(output_tokens=len(words)), "end_turn")
+
+
+@cache
+def _chat_models(
+    anthropic_key: str,
+    anthropic_model: str,
+    anthropic_url: str | None,
+    openai_key: str,
+    openai_model: str,
+    openai_url: str | None,
+    local_fallback: bool,
+    word_delay: float,
+) -> tuple[ChatModel, ...]:
+    models: list[ChatModel] = []
+    if anthropic_key:
+        models.append(
+            AnthropicChatModel(api_key=anthropic_key, model=anthropic_model, base_url=anthropic_url)
+        )
+    if openai_key:
+        models.append(OpenAIChatModel(api_key=openai_key, model=openai_model, base_url=openai_url))
+    if not models or local_fallback:
+        models.append(LocalChatModel(word_delay=word_delay))
+    return tuple(models)
+
+
+def get_chat_models() -> Sequence[ChatModel]:
+    """The providers to try in order: Claude, then OpenAI, then (or only) the local answerer."""
+    return _chat_models(
+        settings.ANTHROPIC_API_KEY,
+        settings.ANTHROPIC_MODEL,
+        settings.ANTHROPIC_BASE_URL,
+        settings.OPENAI_API_KEY,
+        settings.OPENAI_CHAT_MODEL,
+        settings.OPENAI_BASE_URL,
+        settings.CHAT_LOCAL_FALLBACK,
+        settings.CHAT_LOCAL_WORD_DELAY,
+    )
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
