@@ -296,6 +296,8 @@ CHAT_LOCAL_WORD_DELAY = env.float("CHAT_LOCAL_WORD_DELAY", default=0.03)
 CHAT_HISTORY_TOKEN_BUDGET = env.int("CHAT_HISTORY_TOKEN_BUDGET", default=2000)
 # Transcript chunks retrieved as numbered sources for one answer.
 CHAT_SOURCES_K = env.int("CHAT_SOURCES_K", default=6)
+# The SDKs' HTTP client logs every request at INFO: one line per chat is noise, and it costs.
+LOGGING["loggers"]["httpx2"] = {"level": "WARNING"}
 
 # --- Voice (voice/): text-to-speech and speech-to-text ---------------------------------------
 # Anonymous callers get 401 unless this is false.
