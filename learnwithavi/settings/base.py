@@ -317,3 +317,8 @@ WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=2)
 # `make whisper-model` prepares var/whisper-base; it is used when WHISPER_MODEL_DIR is unset.
 if not WHISPER_MODEL_DIR and (BASE_DIR / "var" / "whisper-base" / "model.bin").is_file():
     WHISPER_MODEL_DIR = str(BASE_DIR / "var" / "whisper-base")
+
+# --- Demo data (courses app: `manage.py seed_demo`) ---------------------------------------------
+# Passwords of the demo instructor and student; unset: generated and printed once, on creation.
+DEMO_INSTRUCTOR_PASSWORD = env.str("DEMO_INSTRUCTOR_PASSWORD", default="")
+DEMO_STUDENT_PASSWORD = env.str("DEMO_STUDENT_PASSWORD", default="")
