@@ -1,0 +1,107 @@
+"""A fake OpenAI audio API on 127.0.0.1: `POST /v1/audio/transcriptions` (verbose_json).
+
+Point the real `openai` SDK at `fake.base_url + "/v1"`. Each request's multipart fields and file
+are parsed into `fake.uploads`; the reply is the transcript set in `fake.transcript`, with word
+timestamps when `timestamp_granularities[]=word` was asked for, as OpenAI answers.
+"""
+
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+from testing.fake_http import FakeUpstream, RecordedRequest, Reply
+
+API_KEY = "sk-test-openai-audio"
+LANGUAGE_NAMES = {"he": "hebrew", "en": "english"}
+
+
+@dataclass
+class Upload:
+    fields: dict[str, list[str]]
+    filename: str | None
+    file: bytes
+
+
+@dataclass
+class FakeTranscript:
+    words: list[tuple[str, float, float]] = field(
+        default_factory=lambda: [("שלום", 0.0, 0.42), ("לכולם", 0.5, 1.1)]
+    )
+    duration: float = 1.5
+
+    @property
+    def text(self) -> str:
+        return " ".join(word for word, _, _ in self.words)
+
+
+def parse_multipart(request: RecordedRequest) -> Upload:
+    content_type = request.headers.get("Content-Type") or request.headers.get("content-type")
+    message = BytesParser(policy=policy.default).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + request.body
+    )
+    fields: dict[str, list[str]] = {}
+    filename, file = None, b""
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None:
+            filename, file = part.get_filename(), part.get_payload(decode=True) or b""
+        else:
+            fields.setdefault(str(name), []).append(part.get_content().strip())
+    return Upload(fields=fields, filename=filename, file=file)
+
+
+class FakeOpenAIAudio(FakeUpstream):
+    def __init__(self, api_key: str = API_KEY) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.transcript = FakeTranscript()
+        self.uploads: list[Upload] = []
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        if request.method != "POST" or not request.path.startswith("/v1/audio/transcriptions"):
+            return self.error(404, "Not found", "invalid_request_error")
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return self.error(401, "Incorrect API key provided.", "invalid_api_key")
+        upload = parse_multipart(request)
+        self.uploads.append(upload)
+        language = upload.fields.get("language", ["en"])[0]
+        payload: dict[str, Any] = {
+            "task": "transcribe",
+            "language": LANGUAGE_NAMES.get(language, language),
+            "duration": self.transcript.duration,
+            "text": self.transcript.text,
+            "segments": [
+                {
+                    "id": 0,
+                    "seek": 0,
+                    "start": 0.0,
+                    "end": self.transcript.duration,
+                    "text": self.transcript.text,
+                    "tokens": [1, 2, 3],
+                    "temperature": 0.0,
+                    "avg_logprob": -0.2,
+                    "compression_ratio": 1.0,
+                    "no_speech_prob": 0.01,
+                }
+            ],
+        }
+        if "word" in upload.fields.get("timestamp_granularities[]", []):
+            payload["words"] = [
+                {"word": word, "start": start, "end": end}
+                for word, start, end in self.transcript.words
+            ]
+        return Reply.json(payload)
+
+    @staticmethod
+    def error(status: int, message: str, code: str, headers: dict[str, str] | None = None):
+        body = {"error": {"message": message, "type": code, "param": None, "code": code}}
+        return Reply.json(body, status=status, headers=headers)
+
+    @classmethod
+    def rate_limited(cls) -> Reply:
+        return cls.error(429, "Rate limit reached", "rate_limit_exceeded", {"Retry-After": "0"})
+
+    @classmethod
+    def server_error(cls) -> Reply:
+        return cls.error(500, "The server had an error", "server_error")
