@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from testing.fake_http import FakeUpstream, RecordedRequest, Reply
+from testing.fake_openai_audio import header
 
 API_KEY = "el-test-key"
 _STREAM_PATH = re.compile(r"^/v1/text-to-speech/(?P<voice>[^/?]+)/stream(\?.*)?$")
@@ -46,7 +47,7 @@ class FakeElevenLabs(FakeUpstream):
     def handle(self, request: RecordedRequest) -> Reply:
         if not _STREAM_PATH.match(request.path) or request.method != "POST":
             return Reply.json({"detail": {"status": "not_found", "message": "Not found"}}, 404)
-        if request.headers.get("xi-api-key") != self.api_key:
+        if header(request, "xi-api-key") != self.api_key:
             return self.unauthorized()
         audio = self.audio_for(request)
         return Reply(

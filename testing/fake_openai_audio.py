@@ -35,8 +35,14 @@ class FakeTranscript:
         return " ".join(word for word, _, _ in self.words)
 
 
+def header(request: RecordedRequest, name: str) -> str | None:
+    """A request header, whatever the case the client wrote its name in."""
+    wanted = name.lower()
+    return next((v for k, v in request.headers.items() if k.lower() == wanted), None)
+
+
 def parse_multipart(request: RecordedRequest) -> Upload:
-    content_type = request.headers.get("Content-Type") or request.headers.get("content-type")
+    content_type = header(request, "Content-Type")
     message = BytesParser(policy=policy.default).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + request.body
     )
@@ -61,7 +67,7 @@ class FakeOpenAIAudio(FakeUpstream):
     def handle(self, request: RecordedRequest) -> Reply:
         if request.method != "POST" or not request.path.startswith("/v1/audio/transcriptions"):
             return self.error(404, "Not found", "invalid_request_error")
-        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+        if header(request, "Authorization") != f"Bearer {self.api_key}":
             return self.error(401, "Incorrect API key provided.", "invalid_api_key")
         upload = parse_multipart(request)
         self.uploads.append(upload)
