@@ -99,8 +99,8 @@ def test_unknown_bearer_token_is_401(api_client):
 
 
 @pytest.mark.django_db
-def test_session_authentication_reaches_the_api():
-    user = UserFactory()
+def test_session_authentication_reaches_the_api(student):
+    user = student
     client = Client()
     client.force_login(user)
     response = client.get("/api/me")

@@ -1,5 +1,7 @@
 """A real browser (Debian's Chromium via Playwright) drives the admin against the real server."""
 
+from typing import Any
+
 import httpx
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
@@ -24,7 +26,7 @@ PASSWORD = "browser-test-password-1"
 def test_instructor_creates_a_course_with_two_videos_in_the_admin():
     from playwright.sync_api import expect, sync_playwright
 
-    instructor = InstructorFactory(email="browser-instructor@example.test")
+    instructor: Any = InstructorFactory(email="browser-instructor@example.test")
     # The server runs with the normal hashers, not the tests' fast MD5 one.
     instructor.password = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())
     instructor.save(update_fields=["password"])
