@@ -10,9 +10,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils import translation
-from django.utils.translation import gettext as _
-
 from chat.prompts import Language, detect_language, format_timestamp
 from rag.types import SearchHit
 
@@ -135,7 +132,7 @@ def best_sentences(
     """The sentences that answer best, in source and transcript order."""
     wanted = terms(question)
     language = detect_language(question)
-    scored: list[Sentence] = []
+    scored: dict[str, Sentence] = {}
     for number, hit in enumerate(sources, start=1):
         same_language = detect_language(hit.text) == language
         for position, text in _sentences(number, hit):
@@ -143,36 +140,52 @@ def best_sentences(
             if not overlap and wanted:
                 continue
             score = overlap + 0.5 * max(hit.score, 0.0) + (0.25 if same_language else 0.0)
-            scored.append(Sentence(number, position, text, score))
-    if not scored:
+            key = " ".join(text.split()).lower()
+            # Neighbouring chunks overlap: a sentence counts once, under its best source.
+            if key not in scored or scored[key].score < score:
+                scored[key] = Sentence(number, position, text, score)
+    candidates = list(scored.values())
+    if not candidates:
         # Nothing shares a word with the question: the top source's opening still helps.
-        scored = [
+        candidates = [
             Sentence(n, 0, _sentences(n, hit)[0][1], hit.score)
             for n, hit in enumerate(sources[:1], start=1)
         ]
-    best = sorted(scored, key=lambda s: -s.score)[:limit]
+    best = sorted(candidates, key=lambda s: -s.score)[:limit]
     return sorted(best, key=lambda s: (s.number, s.position))
+
+
+# The answer's own words follow the question's language, not the page's: they are part of
+# the answer, like the model's words, so they live here rather than in the UI catalog.
+PHRASES: dict[Language, dict[str, str]] = {
+    "en": {
+        "not_found": "I could not find this in the video transcripts. Try rephrasing the "
+        "question or asking about another part of the video.",
+        "intro": "Here is what the video says:",
+        "intro_other_language": "The video says this (quoted in its original language):",
+        "outro": "Click a source to watch that moment.",
+    },
+    "he": {
+        "not_found": "לא מצאתי את זה בתמלולי הסרטונים. נסו לנסח את השאלה אחרת "
+        "או לשאול על חלק אחר של הסרטון.",
+        "intro": "הנה מה שנאמר בסרטון:",
+        "intro_other_language": "כך נאמר בסרטון (בשפת המקור):",
+        "outro": "לחצו על מקור כדי לצפות ברגע הזה.",
+    },
+}
 
 
 def compose_answer(question: str, sources: Sequence[SearchHit]) -> str:
     """The whole answer text, framed in the question's language, with [n] citations."""
-    language: Language = detect_language(question)
-    with translation.override(language):
-        if not sources:
-            return _(
-                "I could not find this in the video transcripts. Try rephrasing the question "
-                "or asking about another part of the video."
-            )
-        sentences = best_sentences(question, sources)
-        source_languages = {detect_language(sources[s.number - 1].text) for s in sentences}
-        if language in source_languages or not sentences:
-            intro = _("Here is what the video says:")
-        else:
-            intro = _("The video says this (quoted in its original language):")
-        lines = [intro]
-        for sentence in sentences:
-            hit = sources[sentence.number - 1]
-            at = format_timestamp(hit.start_time)
-            lines.append(f"• ({at}) {sentence.text} [{sentence.number}]")
-        lines.append(_("Click a source to watch that moment."))
+    phrases = PHRASES[detect_language(question)]
+    if not sources:
+        return phrases["not_found"]
+    sentences = best_sentences(question, sources)
+    languages = {detect_language(sources[s.number - 1].text) for s in sentences}
+    same_language = detect_language(question) in languages
+    lines = [phrases["intro"] if same_language else phrases["intro_other_language"]]
+    for sentence in sentences:
+        at = format_timestamp(sources[sentence.number - 1].start_time)
+        lines.append(f"• ({at}) {sentence.text} [{sentence.number}]")
+    lines.append(phrases["outro"])
     return "\n".join(lines)

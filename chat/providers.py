@@ -152,6 +152,7 @@ class AnthropicChatModel:
 
         usage: dict[str, int] = {}
         stop_reason: str | None = None
+        stopped = False
         try:
             response = await self._client().messages.create(**self.request(prompt), stream=True)
             async with response:
@@ -171,6 +172,8 @@ class AnthropicChatModel:
                     elif kind == "message_delta":
                         usage["output_tokens"] = event.usage.output_tokens or 0
                         stop_reason = event.delta.stop_reason
+                    elif kind == "message_stop":
+                        stopped = True
         except anthropic.APIStatusError as error:
             raise ProviderError(
                 f"anthropic {error.status_code}",
@@ -182,6 +185,11 @@ class AnthropicChatModel:
             raise ProviderError(
                 "anthropic connection failed", provider=self.provider, retryable=True
             ) from error
+        if not stopped:
+            # The connection ended without message_stop: the answer is cut short.
+            raise ProviderError(
+                "anthropic stream ended early", provider=self.provider, retryable=True
+            )
         yield StreamEnd(Usage(**usage), stop_reason)
 
 
@@ -259,6 +267,8 @@ class OpenAIChatModel:
             raise ProviderError(
                 "openai connection failed", provider=self.provider, retryable=True
             ) from error
+        if stop_reason is None:
+            raise ProviderError("openai stream ended early", provider=self.provider, retryable=True)
         yield StreamEnd(usage, stop_reason)
 
 

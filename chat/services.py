@@ -239,8 +239,12 @@ async def _run_providers(
                         attempt.usage = event.usage
             queue.put_nowait(_Finished(model, attempt.usage or Usage()))
             return
-        except (ProviderError, TimeoutError) as error:
-            retryable = isinstance(error, TimeoutError) or error.retryable
+        except Exception as error:  # ProviderError, TimeoutError, or a bug in a provider
+            if not isinstance(error, ProviderError | TimeoutError):
+                logger.exception("Chat provider %s raised unexpectedly", model.provider)
+            retryable = isinstance(error, TimeoutError) or (
+                isinstance(error, ProviderError) and error.retryable
+            )
             logger.warning(
                 "Chat provider %s failed (%s)%s",
                 model.provider,

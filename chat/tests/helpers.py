@@ -1,0 +1,24 @@
+"""Reading SSE bodies in tests."""
+
+import json
+
+
+def parse_events(body: bytes) -> tuple[list[dict], int]:
+    """(data events, heartbeat comment count) of an SSE body."""
+    events, heartbeats = [], 0
+    for frame in body.decode().split("\n\n"):
+        if not frame:
+            continue
+        if frame.startswith(":"):
+            heartbeats += 1
+            continue
+        assert frame.startswith("data: "), frame
+        events.append(json.loads(frame[len("data: ") :]))
+    return events, heartbeats
+
+
+async def read_stream(response) -> tuple[list[dict], int]:
+    body = b""
+    async for chunk in response.streaming_content:
+        body += chunk
+    return parse_events(body)
