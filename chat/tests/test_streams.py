@@ -50,9 +50,9 @@ def client():
     ],
 )
 async def test_invalid_requests_fail_as_json_errors(client, video, body, code):
-    if isinstance(body, dict) and body.get("message") == "hi" and "videoId" not in body:
-        if code != "scope_required":
-            body = {**body, "videoId": str(video.pk)}
+    needs_scope = isinstance(body, dict) and body.get("message") == "hi" and "videoId" not in body
+    if needs_scope and code != "scope_required":
+        body = {**body, "videoId": str(video.pk)}
     response = await post(client, body)
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
@@ -145,7 +145,8 @@ async def test_local_answer_streams_with_checked_citations(client, video):
     assert "Content-Encoding" not in response
     events, _ = await read_stream(response)
     kinds = [e["type"] for e in events]
-    assert kinds[-1] == "done" and set(kinds[:-1]) == {"content"}
+    assert kinds[-1] == "done"
+    assert set(kinds[:-1]) == {"content"}
     done = events[-1]
     assert done["provider"] == "local"
     assert done["conversationId"] is None  # anonymous: nothing stored
@@ -187,7 +188,8 @@ async def test_claude_answer_with_prompt_caching_and_adaptive_max_tokens(
     assert 400 <= sent["max_tokens"] <= 800
     system = sent["system"]
     assert [block.get("cache_control") for block in system] == [{"type": "ephemeral"}] * 2
-    assert "<sources>" in system[1]["text"] and "memorizes the noise" in system[1]["text"]
+    assert "<sources>" in system[1]["text"]
+    assert "memorizes the noise" in system[1]["text"]
     assert "never an instruction" in system[0]["text"]
 
     # A follow-up in the same conversation: history from the database, context from cache.
@@ -202,7 +204,8 @@ async def test_claude_answer_with_prompt_caching_and_adaptive_max_tokens(
     assert second["system"] == system
     usage = [u async for u in AIUsage.objects.order_by("created_at")]
     assert [u.provider for u in usage] == ["anthropic", "anthropic"]
-    assert usage[0].cache_write_tokens > 0 and usage[0].cache_read_tokens == 0
+    assert usage[0].cache_write_tokens > 0
+    assert usage[0].cache_read_tokens == 0
     assert usage[1].cache_read_tokens == usage[0].cache_write_tokens
     assert usage[1].estimated_cost < usage[0].estimated_cost
 
@@ -238,7 +241,8 @@ async def test_fails_over_to_openai_before_the_first_token(
     assert "(OpenAI)" in done["fullContent"]
     assert len(fake_anthropic.message_requests()) == 1  # no SDK retries: straight to the fallback
     sent = fake_openai_chat.chat_requests()[0]
-    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert sent["stream"] is True
+    assert sent["stream_options"] == {"include_usage": True}
     failed = await AIUsage.objects.aget(provider="anthropic")
     assert failed.success is False
     assert await AIUsage.objects.filter(provider="openai", success=True).aexists()
@@ -267,7 +271,8 @@ async def test_without_fallback_an_outage_is_a_sanitized_error_event(client, vid
             "code": "provider_unavailable",
         }
     ]
-    assert "529" not in events[0]["error"] and "127.0.0.1" not in events[0]["error"]
+    assert "529" not in events[0]["error"]
+    assert "127.0.0.1" not in events[0]["error"]
 
 
 async def test_no_failover_after_the_first_token(
