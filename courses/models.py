@@ -31,23 +31,36 @@ class TranscriptStatus(models.TextChoices):
 
 class Course(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=5000)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     difficulty = models.CharField(
-        max_length=16, choices=Difficulty.choices, default=Difficulty.BEGINNER, db_index=True
+        _("difficulty"),
+        max_length=16,
+        choices=Difficulty.choices,
+        default=Difficulty.BEGINNER,
+        db_index=True,
     )
     language = models.CharField(
-        max_length=8, choices=Language.choices, default=Language.HEBREW, db_index=True
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.HEBREW,
+        db_index=True,
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        verbose_name=_("instructor"),
     )
-    is_published = models.BooleanField(default=False, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_published = models.BooleanField(_("published"), default=False, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["title"], name="course_title_idx"),
@@ -71,28 +84,34 @@ class Course(models.Model):
 
 class Video(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="videos")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="videos", verbose_name=_("course")
+    )
     youtube_id = models.CharField(
+        _("YouTube id"),
         max_length=11,
         unique=True,
         validators=[RegexValidator(YOUTUBE_ID_PATTERN, _("Not a YouTube video id."))],
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     duration = models.PositiveIntegerField(
-        help_text="Length in seconds.", validators=[MinValueValidator(1)]
+        _("duration"), help_text=_("Length in seconds."), validators=[MinValueValidator(1)]
     )
-    order_index = models.PositiveIntegerField(default=0)
+    order_index = models.PositiveIntegerField(_("position"), default=0)
     transcript_status = models.CharField(
+        _("transcript status"),
         max_length=16,
         choices=TranscriptStatus.choices,
         default=TranscriptStatus.NONE,
         db_index=True,
     )
-    transcript_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    transcript_error = models.TextField(_("transcript error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
         ordering = ["course", "order_index"]
         constraints = [
             # Deferred, so that reordering can swap positions inside one transaction.
@@ -124,16 +143,24 @@ class Video(models.Model):
 
 class UserProgress(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="progress",
+        verbose_name=_("learner"),
     )
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="progress")
-    last_position = models.PositiveIntegerField(default=0, help_text="Seconds.")
-    completed = models.BooleanField(default=False)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    video = models.ForeignKey(
+        Video, on_delete=models.CASCADE, related_name="progress", verbose_name=_("video")
+    )
+    last_position = models.PositiveIntegerField(
+        _("last position"), default=0, help_text=_("Seconds.")
+    )
+    completed = models.BooleanField(_("completed"), default=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "user progress"
+        verbose_name = _("progress")
+        verbose_name_plural = _("learner progress")
         indexes = [
             # "Where to resume" and "my courses": a user's rows, most recent first.
             models.Index(fields=["user", "-updated_at"], name="progress_user_recent_idx"),

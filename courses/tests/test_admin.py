@@ -127,7 +127,7 @@ def test_inline_reports_duplicate_youtube_id(instructor, other_instructor):
     )
     assert response.status_code == 200  # the form again, with the error
     formset = response.context["inline_admin_formsets"][0].formset
-    assert formset.errors[0]["youtube_id"] == ["Video with this Youtube id already exists."]
+    assert formset.errors[0]["youtube_id"] == ["Video with this YouTube id already exists."]
     assert not Course.objects.filter(slug="admin-course").exists()
 
 
