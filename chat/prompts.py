@@ -46,9 +46,13 @@ _DEPTH_WORDS = re.compile(
 
 
 def detect_language(text: str) -> Language:
-    """Hebrew when the text has more Hebrew letters than Latin ones, else English."""
-    hebrew = len(_HEBREW.findall(text))
-    latin = len(_LATIN.findall(text))
+    """Hebrew when at least as many words are Hebrew as Latin ("מה עושה dropout?" is Hebrew)."""
+    hebrew = latin = 0
+    for word in text.split():
+        if _HEBREW.search(word):
+            hebrew += 1
+        elif _LATIN.search(word):
+            latin += 1
     return "he" if hebrew and hebrew >= latin else "en"
 
 
