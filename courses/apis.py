@@ -289,15 +289,50 @@ def _page_example(name: str, item: dict[str, Any]) -> OpenApiExample:
     )
 
 
+ERROR_SCHEMA = inline_serializer(
+    "CoursesApiError",
+    {
+        "error": serializers.CharField(help_text="User-friendly, translated message"),
+        "code": serializers.CharField(help_text="Stable machine-readable code"),
+        "details": serializers.JSONField(required=False, help_text="Only in DEBUG"),
+        "timestamp": serializers.DateTimeField(),
+    },
+)
+ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("Invalid input", "validation_error", "lastPosition: Ensure this value is >= 0."),
+    401: ("Not signed in", "not_authenticated", "Sign in to do this."),
+    403: (
+        "Signed in, but not allowed",
+        "not_course_owner",
+        "Only the course's instructor or an admin may change it.",
+    ),
+    404: ("Unknown, or an unpublished course you may not see", "course_not_found", "Not found."),
+    409: (
+        "Conflicts with existing data",
+        "duplicate_youtube_id",
+        "A video with this YouTube id already exists.",
+    ),
+}
+
+
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
-    descriptions = {
-        400: "Invalid input (the error shape: error, code, timestamp)",
-        401: "Not signed in",
-        403: "Signed in, but not allowed",
-        404: "Unknown, or an unpublished course you may not see",
-        409: "Conflicts with existing data (duplicate slug or YouTube id)",
-    }
-    return {status: OpenApiResponse(description=descriptions[status]) for status in statuses}
+    """Documented error responses: the one error shape, with an example each."""
+    responses = {}
+    for status in statuses:
+        description, code, message = ERRORS[status]
+        responses[status] = OpenApiResponse(
+            ERROR_SCHEMA,
+            description=description,
+            examples=[
+                OpenApiExample(
+                    code,
+                    value={"error": message, "code": code, "timestamp": NOW},
+                    status_codes=[status],
+                    response_only=True,
+                )
+            ],
+        )
+    return responses
 
 
 # --- Courses --------------------------------------------------------------------------------
