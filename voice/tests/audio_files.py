@@ -24,6 +24,7 @@ def tone(directory: Path, name: str, seconds: float = 1.0) -> Path:
     samples = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16).reshape(1, -1)
     with av.open(str(path), "w", format=container) as output:
         stream = output.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
         frame.rate = rate
         for packet in stream.encode(frame):

@@ -6,7 +6,7 @@ import wave
 import pytest
 
 from learnwithavi.errors import UnsupportedMediaType, ValidationFailed
-from voice.audio import audio_inspect, audio_sniff
+from voice.audio import MP3, audio_inspect, audio_sniff
 from voice.tests.audio_files import FORMATS, tone
 from voice.tests.helpers import espeak_wav
 
@@ -34,7 +34,7 @@ def test_other_content_is_not_audio(head):
 
 
 def test_mp3_frames_without_an_id3_tag_are_recognised():
-    assert audio_sniff(b"\xff\xfb\x90\x64" + bytes(60)).name == "mp3"
+    assert audio_sniff(b"\xff\xfb\x90\x64" + bytes(60)) is MP3
     assert audio_sniff(b"\xff\xff\xff\xff" + bytes(60)) is None  # reserved values
 
 

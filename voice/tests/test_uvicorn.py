@@ -1,0 +1,154 @@
+"""The voice endpoints over a real socket, served by uvicorn as in production."""
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from rest_framework.authtoken.models import Token
+
+from testing.fake_elevenlabs import API_KEY, FakeElevenLabs, fake_audio
+from testing.servers import ROOT, current_database_url, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+LIMIT = 200_000
+
+
+@pytest.fixture
+def bearer(student):
+    return {"Authorization": f"Bearer {Token.objects.create(user=student).key}"}
+
+
+@contextmanager
+def uvicorn_app(app: str, env: dict[str, str]):
+    """testing.servers.uvicorn_server for a given ASGI application path."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": current_database_url(),
+        **env,
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+        "--lifespan", "off", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=full_env)  # noqa: S603
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base_url}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    raise RuntimeError("uvicorn did not start") from None
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(params=["learnwithavi.asgi:application", "voice.tests.asgi_app:application"])
+def server(request):
+    with FakeElevenLabs(chunk_count=6, interval=0.05) as fake:
+        env = {
+            "ELEVENLABS_API_KEY": API_KEY,
+            "ELEVENLABS_BASE_URL": fake.base_url,
+            "OPENAI_API_KEY": "",
+            "WHISPER_MODEL_DIR": "/nonexistent",
+            "VOICE_STT_MAX_BYTES": str(LIMIT),
+        }
+        with uvicorn_app(request.param, env) as base_url:
+            yield base_url, fake
+
+
+@pytest.fixture
+def wrapped_server():
+    env = {"OPENAI_API_KEY": "", "VOICE_STT_MAX_BYTES": str(LIMIT)}
+    with uvicorn_app("voice.tests.asgi_app:application", env) as base_url:
+        yield base_url
+
+
+def test_speech_is_streamed_in_chunks_as_produced(server, bearer):
+    base_url, fake = server
+    text = "שלום וברוכים הבאים"
+    with httpx.stream(
+        "POST", f"{base_url}/api/voice/tts", json={"text": text}, headers=bearer, timeout=30
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "audio/mpeg"
+        assert "content-length" not in response.headers
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert response.headers["x-tts-provider"] == "elevenlabs"
+        audio = b"".join(response.iter_bytes())
+    assert audio == fake_audio(text, "21m00Tcm4TlvDq8ikWAM", "eleven_multilingual_v2")
+    again = httpx.post(f"{base_url}/api/voice/tts", json={"text": text}, headers=bearer, timeout=30)
+    assert again.headers["x-tts-cache"] == "hit"
+    assert again.content == audio
+    assert len(fake.speech_requests) == 1
+
+
+def test_a_client_that_goes_away_does_not_break_the_server(server, bearer):
+    base_url, _ = server
+    with httpx.stream(
+        "POST", f"{base_url}/api/voice/tts", json={"text": "Goodbye soon"}, headers=bearer
+    ) as response:
+        assert response.status_code == 200
+        next(response.iter_raw())
+    assert httpx.get(f"{base_url}/api/health", timeout=10).status_code in (200, 503)
+
+
+def test_an_upload_declared_too_large_is_413(server, bearer):
+    base_url, _ = server
+    files = {"audio": ("big.wav", b"RIFF" + bytes(3 * LIMIT), "audio/wav")}
+    response = httpx.post(
+        f"{base_url}/api/voice/transcribe", files=files, headers=bearer, timeout=30
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "audio_too_large"
+
+
+def chunked_upload(base_url, bearer, size):
+    boundary = "voiceboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+
+    def body():
+        yield head
+        sent = 0
+        while sent < size:
+            piece = min(50_000, size - sent)
+            yield (b"NOTAUDIO" * (piece // 8 + 1))[:piece]
+            sent += piece
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    return httpx.post(
+        f"{base_url}/api/voice/transcribe",
+        content=body(),
+        headers={**bearer, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        timeout=30,
+    )
+
+
+def test_a_chunked_upload_without_a_length_is_stopped_at_the_limit(wrapped_server, bearer):
+    response = chunked_upload(wrapped_server, bearer, 3 * LIMIT)
+    assert response.status_code == 413
+    assert response.json()["code"] == "audio_too_large"
+
+
+def test_a_chunked_upload_within_the_limit_reaches_the_view(wrapped_server, bearer):
+    response = chunked_upload(wrapped_server, bearer, LIMIT // 2)
+    assert response.status_code == 415  # parsed and sniffed: not audio
+    assert response.json()["code"] == "unsupported_audio_format"
