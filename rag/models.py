@@ -63,7 +63,8 @@ class TranscriptChunk(models.Model):
     search_text = models.TextField()
     content_hash = models.CharField(max_length=64)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
-    embedding_model = models.CharField(max_length=100, blank=True, db_index=True)
+    # No b-tree index: the planner must filter the HNSW scan (iterative scans), not bypass it.
+    embedding_model = models.CharField(max_length=100, blank=True)
     # `simple` keeps every Hebrew word as is; `english` adds English stems.
     search_vector = models.GeneratedField(
         expression=RawSQL(

@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from rag.apis import SearchApi, VideoTranscriptApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("search", SearchApi.as_view(), name="search"),
+    path(
+        "videos/<uuid:video_id>/transcript",
+        VideoTranscriptApi.as_view(),
+        name="video-transcript",
+    ),
+]

@@ -1,0 +1,186 @@
+"""The rag REST API: hybrid search, and a video's transcript (read, upload). Views stay thin."""
+
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import is_platform_admin, is_signed_in
+from courses.permissions import can_manage_course
+from courses.selectors import course_visible_to, video_visible_to, videos_visible_to
+from learnwithavi.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from rag.models import TranscriptSource
+from rag.parsers import FORMATS
+from rag.selectors import MAX_K, hybrid_search, transcript_chunks
+from rag.services import transcript_upload
+from rag.types import SearchHit
+
+# --- Serializers: the frontend's camelCase names ----------------------------------------------
+
+
+class SearchInputSerializer(serializers.Serializer[dict[str, Any]]):
+    q = serializers.CharField(max_length=500, trim_whitespace=True)
+    video = serializers.UUIDField(required=False)
+    course = serializers.UUIDField(required=False)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=8)
+    position = serializers.FloatField(min_value=0, max_value=7 * 24 * 3600, required=False)
+
+
+class SearchHitSerializer(serializers.Serializer[SearchHit]):
+    chunkId = serializers.IntegerField(source="chunk_id")  # noqa: N815  the frontend's camelCase
+    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
+    youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
+    videoTitle = serializers.CharField(source="video_title")  # noqa: N815
+    startTime = serializers.FloatField(source="start_time")  # noqa: N815
+    endTime = serializers.FloatField(source="end_time")  # noqa: N815
+    url = serializers.CharField()
+    text = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class SearchOutputSerializer(serializers.Serializer[Any]):
+    query = serializers.CharField()
+    mode = serializers.ChoiceField(choices=["hybrid", "vector", "keyword"])
+    hits = SearchHitSerializer(many=True)
+
+
+class ChunkOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    startTime = serializers.FloatField(source="start_time")  # noqa: N815
+    endTime = serializers.FloatField(source="end_time")  # noqa: N815
+
+
+class TranscriptOutputSerializer(serializers.Serializer[Any]):
+    videoId = serializers.UUIDField()  # noqa: N815
+    youtubeId = serializers.CharField()  # noqa: N815
+    transcriptStatus = serializers.CharField()  # noqa: N815
+    transcriptError = serializers.CharField(allow_null=True)  # noqa: N815
+    chunks = ChunkOutputSerializer(many=True)
+
+
+class TranscriptUploadInputSerializer(serializers.Serializer[dict[str, Any]]):
+    file = serializers.FileField(required=False)
+    content = serializers.CharField(required=False, trim_whitespace=False)
+    format = serializers.ChoiceField(choices=FORMATS, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("file")) == bool(attrs.get("content")):
+            raise serializers.ValidationError(
+                _("Send either a transcript file or its content, not both.")
+            )
+        return attrs
+
+
+class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource]):
+    uploadId = serializers.IntegerField(source="pk")  # noqa: N815
+    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
+    format = serializers.CharField()
+    status = serializers.CharField()
+    transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
+
+
+# --- Views --------------------------------------------------------------------------------------
+
+
+class SearchApi(APIView):
+    rate_limit_scope = "search"
+
+    @extend_schema(
+        operation_id="search",
+        parameters=[SearchInputSerializer],
+        responses=SearchOutputSerializer,
+        description="Hybrid (vector + full-text) search over the transcripts the caller may see.",
+    )
+    def get(self, request: Request) -> Response:
+        params = SearchInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        video_id, course_id = data.get("video"), data.get("course")
+        video_ids = None
+        if video_id is not None:
+            video_visible_to(user=request.user, video_id=video_id)
+        if course_id is not None:
+            course_visible_to(user=request.user, course_id=course_id)
+        if video_id is None and course_id is None and not is_platform_admin(request.user):
+            video_ids = list(videos_visible_to(user=request.user).values_list("id", flat=True))
+        result = hybrid_search(
+            query=data["q"],
+            video_id=video_id,
+            course_id=course_id,
+            video_ids=video_ids,
+            k=data["k"],
+            position=data.get("position"),
+        )
+        output = {"query": data["q"], "mode": result.mode, "hits": result.hits}
+        return Response(SearchOutputSerializer(output).data)
+
+
+class VideoTranscriptApi(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(operation_id="video_transcript", responses=TranscriptOutputSerializer)
+    def get(self, request: Request, video_id: str) -> Response:
+        video = video_visible_to(user=request.user, video_id=video_id)
+        manager = can_manage_course(user=request.user, course=video.course)
+        output = {
+            "videoId": video.pk,
+            "youtubeId": video.youtube_id,
+            "transcriptStatus": video.transcript_status,
+            "transcriptError": (video.transcript_error or None) if manager else None,
+            "chunks": transcript_chunks(video_id=video.pk),
+        }
+        return Response(TranscriptOutputSerializer(output).data)
+
+    @extend_schema(
+        operation_id="video_transcript_upload",
+        request={
+            "multipart/form-data": TranscriptUploadInputSerializer,
+            "application/json": TranscriptUploadInputSerializer,
+        },
+        responses={
+            202: TranscriptUploadOutputSerializer,
+            200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
+        },
+        parameters=[OpenApiParameter("video_id", str, OpenApiParameter.PATH)],
+        description="Upload a transcript (VTT, SRT, JSON or [mm:ss] text); starts an ingest job.",
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        if not is_signed_in(request.user):
+            raise NotAuthenticated()
+        video = video_visible_to(user=request.user, video_id=video_id)
+        if not can_manage_course(user=request.user, course=video.course):
+            raise PermissionDenied(
+                _("Only the course's instructor or an admin may upload its transcripts."),
+                code="not_course_owner",
+            )
+        params = TranscriptUploadInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        upload: UploadedFile | None = data.get("file")
+        if upload is not None:
+            content: str | bytes = b"".join(upload.chunks())
+            filename = upload.name or ""
+        else:
+            content, filename = data["content"], ""
+        if not content:
+            raise ValidationFailed(_("The transcript is empty."), code="transcript_empty")
+        previous_ready = video.transcript_status
+        source = transcript_upload(
+            video=video,
+            content=content,
+            filename=filename,
+            format=data.get("format"),
+            user=request.user,
+        )
+        unchanged = source.status != TranscriptSource.Status.PENDING and previous_ready == "ready"
+        source.video = video
+        return Response(
+            TranscriptUploadOutputSerializer(source).data, status=200 if unchanged else 202
+        )

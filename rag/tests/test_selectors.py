@@ -1,0 +1,235 @@
+import numpy as np
+import pytest
+from django.db import connection, connections
+from django.test import override_settings
+
+from rag.models import TranscriptChunk
+from rag.providers import _build
+from rag.selectors import (
+    ahybrid_search,
+    build_search_sql,
+    chunks_by_ids,
+    hybrid_search,
+    search_chunks,
+    vector_literal,
+)
+from rag.tests.factories import CourseFactory, VideoFactory
+from rag.text import index_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(result):
+    return [(hit.video_id, int(hit.start_time)) for hit in result.hits]
+
+
+def test_hebrew_prefix_finds_the_bare_word(demo_videos):
+    """ "בגרדיאנט" (with the prefix ב) finds chunks that only say "גרדיאנט" and vice versa."""
+    he02 = demo_videos["he02"]
+    bare = [
+        chunk.pk
+        for chunk in TranscriptChunk.objects.filter(video=he02, text__contains="גרדיאנט")
+        if "בגרדיאנט" not in chunk.text
+    ]
+    assert bare
+    result = search_chunks(query="בגרדיאנט", video_id=he02.pk, k=50, mode="keyword")
+    assert result.mode == "keyword"
+    assert set(bare) <= {hit.chunk_id for hit in result.hits}
+    # and the other way round: the bare word finds the prefixed forms
+    prefixed = search_chunks(query="גרדיאנט", video_id=he02.pk, k=50, mode="keyword")
+    assert {h.chunk_id for h in result.hits} <= {h.chunk_id for h in prefixed.hits}
+
+
+def test_niqqud_and_final_letters_are_ignored_in_queries(demo_videos):
+    he01 = demo_videos["he01"]
+    plain = search_chunks(query="אשכול", video_id=he01.pk, mode="keyword")
+    pointed = search_chunks(query="אֶשְׁכּוֹל!", video_id=he01.pk, mode="keyword")
+    assert plain.hits
+    assert _ids(plain) == _ids(pointed)
+    assert "אשכול" in plain.hits[0].text
+
+
+def test_english_stemming_matches_other_forms(demo_videos):
+    en01 = demo_videos["en01"]
+    result = search_chunks(query="regularizing penalties", video_id=en01.pk, mode="keyword")
+    assert result.hits
+    assert "penalty" in result.hits[0].text
+
+
+def test_hybrid_search_finds_the_answer_in_hebrew_and_english(demo_videos, course):
+    he = hybrid_search(query="מה קורה כשקצב הלמידה גדול מדי?", course_id=course.pk, k=3)
+    assert he.mode == "hybrid"
+    assert he.hits[0].video_id == demo_videos["he02"].pk
+    assert "גדול מדי" in " ".join(hit.text for hit in he.hits)
+    en = hybrid_search(query="How does dropout prevent overfitting?", course_id=course.pk, k=3)
+    assert en.hits[0].video_id == demo_videos["en01"].pk
+    assert any("dropout" in hit.text for hit in en.hits)
+    assert en.hits[0].url.startswith("https://www.youtube.com/watch?v=lwaDemoEn01&t=")
+
+
+def test_scope_limits_hits_to_the_video_or_course(demo_videos, course):
+    other = VideoFactory(youtube_id="otherVid001")
+    other_text = "גרדיאנט גרדיאנט גרדיאנט gradient"
+    TranscriptChunk.objects.create(
+        video=other,
+        position=0,
+        start_time=0,
+        end_time=5,
+        text=other_text,
+        search_text=index_text(other_text),
+        content_hash="x",
+    )
+    in_video = hybrid_search(query="גרדיאנט", video_id=demo_videos["he01"].pk, k=20)
+    assert {h.video_id for h in in_video.hits} == {demo_videos["he01"].pk}
+    in_course = hybrid_search(query="גרדיאנט", course_id=course.pk, k=50)
+    assert other.pk not in {h.video_id for h in in_course.hits}
+    everywhere = hybrid_search(query="גרדיאנט", k=50)
+    assert other.pk in {h.video_id for h in everywhere.hits}
+    chosen = hybrid_search(query="גרדיאנט", video_ids=[other.pk], k=50)
+    assert {h.video_id for h in chosen.hits} == {other.pk}
+
+
+def test_position_boost_prefers_chunks_near_the_playback_position(demo_videos):
+    he02 = demo_videos["he02"]
+    query = "ירידה בגרדיאנט"
+    plain = hybrid_search(query=query, video_id=he02.pk, k=3)
+    late = hybrid_search(query=query, video_id=he02.pk, k=3, position=600)
+    assert late.hits[0].start_time <= 600 <= late.hits[0].end_time + 60
+    assert _ids(plain) != _ids(late)
+    # The boost applies to the video being watched only.
+    assert hybrid_search(query=query, course_id=he02.course_id, k=3, position=600).hits
+
+
+def test_provider_failure_falls_back_to_keyword(demo_videos, fake_openai):
+    from testing.fake_openai_embeddings import server_error
+
+    fake_openai.fail_next(*[server_error(503)] * 5)
+    result = hybrid_search(query="ירידה בגרדיאנט", video_id=demo_videos["he02"].pk)
+    assert result.mode == "keyword"
+    assert result.hits
+    assert len(fake_openai.embedding_requests) == 5
+
+
+def test_vectors_of_another_model_are_never_compared(demo_videos, fake_openai):
+    """The corpus was embedded locally; with OpenAI active, only keyword hits can come back."""
+    result = search_chunks(query="ירידה בגרדיאנט", k=5, mode="vector")
+    assert result.mode == "vector"
+    assert result.hits == []
+    hybrid = hybrid_search(query="ירידה בגרדיאנט", k=5)
+    assert hybrid.mode == "hybrid"
+    assert hybrid.hits
+
+
+def test_query_of_only_stop_words_is_vector_only(demo_videos):
+    result = hybrid_search(query="מה זה?", video_id=demo_videos["he01"].pk, k=2)
+    assert result.mode == "vector"
+    assert len(result.hits) == 2
+
+
+def test_chunks_by_ids_keeps_order_and_filters_by_video(demo_videos):
+    he01, en01 = demo_videos["he01"], demo_videos["en01"]
+    a = TranscriptChunk.objects.filter(video=en01).order_by("position")[0]
+    b = TranscriptChunk.objects.filter(video=he01).order_by("-position")[0]
+    hits = chunks_by_ids(ids=[b.pk, a.pk, 999_999, b.pk])
+    assert [h.chunk_id for h in hits] == [b.pk, a.pk]
+    assert hits[0].text == b.text
+    assert hits[0].youtube_id == "lwaDemoHe01"
+    assert [h.chunk_id for h in chunks_by_ids(ids=[a.pk, b.pk], video_ids=[he01.pk])] == [b.pk]
+    assert chunks_by_ids(ids=[]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_ahybrid_search_matches_the_sync_one():
+    from asgiref.sync import sync_to_async
+
+    from rag.demo import ingest_demo_transcripts
+
+    course = await sync_to_async(CourseFactory)()
+    await sync_to_async(VideoFactory)(course=course, youtube_id="lwaDemoEn01", duration=600)
+    await sync_to_async(ingest_demo_transcripts)()
+    result = await ahybrid_search(query="what is weight decay", course_id=course.id, k=3)
+    assert result.mode == "hybrid"
+    assert "weight decay" in result.hits[0].text
+    same = await sync_to_async(hybrid_search)(
+        query="what is weight decay", course_id=course.id, k=3
+    )
+    assert _ids(same) == _ids(result)
+    await sync_to_async(connections.close_all)()
+
+
+def _random_chunks(video, count, model, seed):
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    TranscriptChunk.objects.bulk_create(
+        TranscriptChunk(
+            video=video,
+            position=i,
+            start_time=i,
+            end_time=i + 1,
+            text=f"chunk {i}",
+            search_text=f"chunk {i}",
+            content_hash=str(i),
+            embedding=vectors[i],
+            embedding_model=model,
+        )
+        for i in range(count)
+    )
+    return vectors
+
+
+def _vector_params(query_vector, model, k=8):
+    return {
+        "embedding": vector_literal(query_vector),
+        "model": model,
+        "candidates": 40,
+        "k": k,
+        "tsquery": "",
+    }
+
+
+def test_planner_uses_the_hnsw_index():
+    video = VideoFactory()
+    vectors = _random_chunks(video, 3000, "local:multilingual-e5-small-q4", seed=1)
+    sql = build_search_sql(scope="TRUE", use_vector=True, use_keyword=False, with_position=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rag_transcriptchunk")
+        cursor.execute(
+            "EXPLAIN " + sql, _vector_params(vectors[0], "local:multilingual-e5-small-q4")
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "chunk_embedding_hnsw" in plan, plan[:300]
+
+
+def test_filtered_hnsw_scan_still_returns_k():
+    """2,000 vectors of another model crowd the index; iterative scans still find k of ours."""
+    video = VideoFactory()
+    _random_chunks(video, 2000, "old:model", seed=2)
+    ours = VideoFactory()
+    mine = _random_chunks(ours, 12, "local:multilingual-e5-small-q4", seed=3)
+    sql = build_search_sql(scope="TRUE", use_vector=True, use_keyword=False, with_position=False)
+    params = _vector_params(mine[0], "local:multilingual-e5-small-q4", k=8)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rag_transcriptchunk")
+        # So few rows of our model would make the planner prefer an exact scan; a big corpus
+        # (or a broad course scope) gives HNSW plans like this one.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL hnsw.iterative_scan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(sql, params)
+        without = cursor.fetchall()
+    assert "chunk_embedding_hnsw" in plan, plan[:300]
+    assert len(without) < 8  # what a plain filtered HNSW scan does
+    _build.cache_clear()
+    with override_settings(OPENAI_API_KEY=""):
+        from rag import selectors
+
+        original = selectors.embed_query
+        selectors.embed_query = lambda text, embedder=None: mine[0].tolist()
+        try:
+            result = search_chunks(query="anything", k=8, mode="vector")
+        finally:
+            selectors.embed_query = original
+    assert len(result.hits) == 8
+    assert result.hits[0].video_id == ours.pk

@@ -1,0 +1,39 @@
+import pytest
+
+from rag.text import index_text, normalize, prefix_variants, query_terms, tsquery_text
+
+
+def test_niqqud_punctuation_and_final_letters():
+    assert normalize("שָׁלוֹם, עוֹלָם!") == "שלומ עולמ"
+    assert normalize("ירידה־בגרדיאנט (SGD).") == "ירידה בגרדיאנט sgd"
+    assert normalize("צ'אט ו\"ח") == "צאט וח"  # noqa: RUF001
+
+
+@pytest.mark.parametrize(
+    ("word", "variants"),
+    [
+        ("בגרדיאנט", ["גרדיאנט"]),
+        ("ובגרדיאנט", ["בגרדיאנט", "גרדיאנט"]),
+        ("שבמודל", ["במודל", "מודל", "ודל"]),  # over-stripping costs a little precision
+        ("גרדיאנט", []),
+        ("בית", []),  # the stem would be too short to mean anything
+        ("model", []),
+    ],
+)
+def test_prefix_variants(word, variants):
+    assert prefix_variants(word) == variants
+
+
+def test_index_text_holds_words_and_their_stripped_forms():
+    words = index_text("ובגרדיאנט, המודל").split()
+    assert {"ובגרדיאנט", "בגרדיאנט", "גרדיאנט", "המודל", "מודל"} <= set(words)
+
+
+def test_query_terms_drop_question_words():
+    assert query_terms("מה זה בגרדיאנט?") == [["בגרדיאנט", "גרדיאנט"]]
+    assert query_terms("What is overfitting?") == [["overfitting"]]
+
+
+def test_tsquery_is_an_or_of_quoted_lexemes():
+    assert tsquery_text("ירידה בגרדיאנט") == "'ירידה' | 'בגרדיאנט' | 'גרדיאנט'"
+    assert tsquery_text("מה זה?") == ""
