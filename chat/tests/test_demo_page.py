@@ -1,0 +1,90 @@
+"""The demo page in headless Chromium: ask the demo course, watch the answer, click a source."""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from courses.demo import seed_demo_course
+from rag.demo import ingest_demo_transcripts
+from testing.servers import uvicorn_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def demo_course():
+    course = seed_demo_course()
+    assert ingest_demo_transcripts() == 3
+    return course
+
+
+@contextmanager
+def chromium():
+    """Playwright's sync API runs an event loop here: no ORM calls inside this block."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def ask_and_check_citation(page, base_url, youtube_id, question):
+    # No internet here: YouTube's scripts never load, and the page must still work.
+    page.route(re.compile(r"^https://(www\.)?youtube\.com/.*"), lambda route: route.abort())
+    page.goto(f"{base_url}/")
+    video_id = page.eval_on_selector(
+        f'#video option[data-youtube-id="{youtube_id}"]', "option => option.value"
+    )
+    page.select_option("#video", video_id)
+    page.fill("#question", question)
+    page.click("#send")
+    page.wait_for_selector("#status[data-provider]", timeout=30_000)
+    assert page.get_attribute("#status", "data-provider") == "local"
+    answer = page.inner_text("#answer")
+    citation = page.locator("#answer button.cite").first
+    seconds = citation.get_attribute("data-seconds")
+    citation.click()
+    page.wait_for_selector(f'#seek-status[data-seconds="{seconds}"]')
+    src = page.get_attribute("#video-frame", "src")
+    assert f"/embed/{youtube_id}?" in src
+    assert f"start={seconds}" in src
+    assert page.locator("#sources li").count() >= 1
+    return answer
+
+
+def test_ask_the_demo_video_and_jump_to_a_cited_second(demo_course):
+    with uvicorn_server({"CHAT_LOCAL_WORD_DELAY": "0.005"}) as base_url, chromium() as browser:
+        page = browser.new_page()
+        answer = ask_and_check_citation(page, base_url, "lwaDemoEn01", "What is overfitting?")
+        assert "overfit" in answer.lower()
+        assert re.search(r"\[\d+\]", answer)
+
+
+def test_a_signed_in_learner_posts_with_the_csrf_token(demo_course, student):
+    client = Client()
+    client.force_login(student)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with uvicorn_server({"CHAT_LOCAL_WORD_DELAY": "0"}) as base_url, chromium() as browser:
+        context = browser.new_context()
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
+        )
+        page = context.new_page()
+        answer = ask_and_check_citation(page, base_url, "lwaDemoHe02", "מה זה קצב למידה?")
+        assert re.search(r"[\u0590-\u05FF]", answer)
+    assert student.conversations.count() == 1
