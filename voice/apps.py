@@ -7,6 +7,7 @@ class VoiceConfig(AppConfig):
 
     def ready(self) -> None:
         from learnwithavi.health import register_probe
+        from voice import checks  # noqa: F401  registers the system checks
         from voice.health import stt_health, tts_health
 
         register_probe("tts", tts_health)

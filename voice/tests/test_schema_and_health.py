@@ -60,3 +60,17 @@ def test_health_names_the_voice_providers(client, settings, tmp_path):
     assert services["tts"]["provider"] == "elevenlabs"
     assert services["stt"]["provider"] == "openai"
     assert "el-key" not in str(services)
+
+
+def test_system_checks_name_what_voice_lacks(settings, tmp_path, capsys):
+    from django.core.management import call_command
+
+    settings.OPENAI_API_KEY = ""
+    settings.WHISPER_MODEL_DIR = str(tmp_path)
+    call_command("check")
+    output = capsys.readouterr()
+    assert "voice.W002" in output.err + output.out
+    settings.WHISPER_MODEL_DIR = ""
+    call_command("check")
+    output = capsys.readouterr()
+    assert "voice.W003" in output.err + output.out
