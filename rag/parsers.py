@@ -35,6 +35,7 @@ def _error(message: Any, **where: Any) -> TranscriptParseError:
 _TIMESTAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s*-->\s*{_TIMESTAMP}(?:\s+.*)?$")
 _TAGS = re.compile(r"<[^>]+>")
+_LOOKS_LIKE_TIMING = re.compile(r"^\d+:\d{2}[:.,]\d+.*-")
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> float:
@@ -72,6 +73,8 @@ def _parse_blocks(content: str, *, vtt: bool) -> list[Cue]:
             while index < len(lines) and lines[index].strip():
                 index += 1
             continue
+        if "-->" not in line and _LOOKS_LIKE_TIMING.match(line):
+            raise _error(_("Line %(line)d: the timing line is not valid."), line=index + 1)
         if "-->" not in line:
             # An identifier (a VTT cue id, an SRT counter) precedes the timing line.
             index += 1
