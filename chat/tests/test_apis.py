@@ -92,7 +92,7 @@ def test_usage_is_summed_by_day_provider_and_endpoint(admin_client_api):
     assert chat_today["estimatedCost"] == 0.75
     assert len(rows) == 3  # 90 days ago is outside the default 30
     assert body["totals"]["calls"] == 4
-    yesterday = [r for r in body["rows"] if r["day"] != today][0]
+    yesterday = next(r for r in body["rows"] if r["day"] != today)
     assert yesterday["failures"] == 1
 
     response = admin_client_api.get("/api/usage", {"from": "2000-01-01", "to": "2000-01-31"})

@@ -46,7 +46,8 @@ def test_sources_are_numbered_quoted_and_in_a_stable_order():
     prompt = build_prompt(question="q", sources=[a, b, a], history=[], history_token_budget=100)
     assert [s.chunk_id for s in prompt.sources] == [2, 1]
     block = context_block(prompt.sources)
-    assert '<source number="1"' in block and 'start="0:05"' in block
+    assert '<source number="1"' in block
+    assert 'start="0:05"' in block
     assert "&lt;b&gt;part&lt;/b&gt;" in block
     assert prompt.context == block
 

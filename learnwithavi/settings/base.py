@@ -279,6 +279,8 @@ RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
 # Largest transcript file accepted by the API and the admin, bytes.
 RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
 
+from typing import Any, cast  # noqa: E402  (the chat section's own import)
+
 # --- Chat: the streaming tutor (chat/) --------------------------------------------------------
 # Whether learners who are not signed in may chat (their conversations are not stored).
 CHAT_ALLOW_ANONYMOUS = env.bool("CHAT_ALLOW_ANONYMOUS", default=True)
@@ -297,7 +299,7 @@ CHAT_HISTORY_TOKEN_BUDGET = env.int("CHAT_HISTORY_TOKEN_BUDGET", default=2000)
 # Transcript chunks retrieved as numbered sources for one answer.
 CHAT_SOURCES_K = env.int("CHAT_SOURCES_K", default=6)
 # The SDKs' HTTP client logs every request at INFO: one line per chat is noise, and it costs.
-LOGGING["loggers"]["httpx2"] = {"level": "WARNING"}
+cast(dict[str, Any], LOGGING["loggers"])["httpx2"] = {"level": "WARNING"}
 
 # --- Voice (voice/): text-to-speech and speech-to-text ---------------------------------------
 # Anonymous callers get 401 unless this is false.
