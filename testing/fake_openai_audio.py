@@ -51,7 +51,8 @@ def parse_multipart(request: RecordedRequest) -> Upload:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if part.get_filename() is not None:
-            filename, file = part.get_filename(), part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            filename, file = part.get_filename(), payload if isinstance(payload, bytes) else b""
         else:
             fields.setdefault(str(name), []).append(part.get_content().strip())
     return Upload(fields=fields, filename=filename, file=file)

@@ -131,10 +131,21 @@ class TtsApi(APIView):
     parser_classes = [JSONParser]
 
     class TtsInputSerializer(serializers.Serializer[Any]):
-        text = serializers.CharField(max_length=100_000, trim_whitespace=True)
-        language = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+        text = serializers.CharField(
+            max_length=100_000, help_text=_("at most VOICE_TTS_MAX_CHARS (2,000) characters")
+        )
+        language = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            help_text=_("he or en; recognised from the text when left out"),
+        )
         voice = serializers.RegexField(
-            r"^[A-Za-z0-9_-]{1,64}$", required=False, allow_blank=True, allow_null=True
+            r"^[A-Za-z0-9_-]{1,64}$",
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            help_text=_("an ElevenLabs voice id; espeak-ng has one voice per language"),
         )
 
     @extend_schema(

@@ -1,6 +1,5 @@
 """Voice services: speech from text (streamed, cached) and text from speech."""
 
-import asyncio
 import hashlib
 import logging
 import re
@@ -124,7 +123,7 @@ async def _relay(
                 latency_ms=round((time.perf_counter() - started) * 1000),
                 success=complete,
             )
-        except (Exception, asyncio.CancelledError):
+        except Exception:
             logger.exception("Could not cache or record the speech of %s", synthesizer.name)
 
 
