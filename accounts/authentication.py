@@ -1,7 +1,13 @@
 """API authentication classes. More (a Clerk JWT class) join DEFAULT_AUTHENTICATION_CLASSES."""
 
-from rest_framework.authentication import TokenAuthentication
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
+
+_SCHEMES = (b"bearer", b"token")
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -9,8 +15,14 @@ class BearerTokenAuthentication(TokenAuthentication):
 
     keyword = "Bearer"
 
-    def authenticate(self, request: Request):  # type: ignore[no-untyped-def]  # DRF's own signature
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header.startswith("Token "):
-            request.META["HTTP_AUTHORIZATION"] = "Bearer " + header[len("Token ") :]
-        return super().authenticate(request)
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in _SCHEMES:
+            return None  # another scheme: leave it to the next authentication class
+        if len(parts) != 2:
+            raise AuthenticationFailed(_("Invalid token header."))
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise AuthenticationFailed(_("Invalid token header.")) from None
+        return self.authenticate_credentials(key)

@@ -40,11 +40,6 @@ def test_token_sign_in_me_and_sign_out():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BearerTokenAuthentication rewrites request.META, but DRF 3.18 reads the already "
-    "cached request.headers, so 'Token <key>' is refused (accounts/authentication.py)",
-)
 def test_drf_token_scheme_is_accepted_too():
     InstructorFactory(email="teacher@example.test")
     token = _sign_in("teacher@example.test").json()["token"]
