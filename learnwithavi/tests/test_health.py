@@ -17,7 +17,7 @@ def test_health_reports_database_and_pgvector(client):
     assert database["pgvectorVersion"].count(".") == 2
     assert database["latency"] >= 0
     assert body["services"]["cache"]["status"] == "ok"
-    assert set(body["cache"]) == {"size", "hitRate"}
+    assert {"size", "hitRate"} <= set(body["cache"])
     assert body["providers"]["active"]["embeddings"] == "local"
 
 
