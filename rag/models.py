@@ -48,7 +48,8 @@ class TranscriptSource(models.Model):
         verbose_name_plural = _("transcript uploads")
 
     def __str__(self) -> str:
-        return f"{self.video} ({self.format}, {self.created_at:%Y-%m-%d %H:%M})"
+        when = f"{self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "new"
+        return f"{self.video} ({self.format}, {when})"
 
 
 class TranscriptChunk(models.Model):

@@ -49,6 +49,25 @@ def _video_status(video_id: Any, status: str, error: str = "") -> None:
     )
 
 
+def transcript_check(
+    *, content: str | bytes, filename: str = "", format: str | None = None
+) -> tuple[str, str]:
+    """The transcript's text and format, if it can be ingested.
+
+    Raises PayloadTooLarge, ValidationFailed (not UTF-8, unknown format) or
+    TranscriptParseError naming the line or item that is wrong.
+    """
+    size = len(content.encode() if isinstance(content, str) else content)
+    if size > settings.RAG_TRANSCRIPT_MAX_BYTES:
+        raise PayloadTooLarge(_("The transcript file is too large."))
+    text = _decode(content)
+    fmt = (format or detect_format(text, filename)).lower()
+    if fmt not in FORMATS:
+        raise ValidationFailed(_("Unknown transcript format."), code="transcript_format")
+    parse_transcript(text, format=fmt)
+    return text, fmt
+
+
 def transcript_upload(
     *,
     video: Video,
@@ -64,14 +83,7 @@ def transcript_upload(
     naming the line) and nothing is stored. Uploading the transcript the video already has is a
     no-op that returns the earlier upload. Raises PayloadTooLarge, ValidationFailed.
     """
-    size = len(content.encode() if isinstance(content, str) else content)
-    if size > settings.RAG_TRANSCRIPT_MAX_BYTES:
-        raise PayloadTooLarge(_("The transcript file is too large."))
-    text = _decode(content)
-    fmt = (format or detect_format(text, filename)).lower()
-    if fmt not in FORMATS:
-        raise ValidationFailed(_("Unknown transcript format."), code="transcript_format")
-    parse_transcript(text, format=fmt)
+    text, fmt = transcript_check(content=content, filename=filename, format=format)
     digest = hashlib.sha256(f"{fmt}\n{text}".encode()).hexdigest()
     current = (
         TranscriptSource.objects.filter(
@@ -195,7 +207,7 @@ def _finish(source: TranscriptSource, status: str, chunks: int, embedded: int) -
     return IngestResult(source_id=source.pk, status=status, chunks=chunks, embedded=embedded)
 
 
-def chunks_reembed(*, batch_size: int = 64, progress: Callable[[int], None] | None = None) -> int:
+def chunks_reembed(*, batch_size: int = 64, progress: Callable[[int], object] | None = None) -> int:
     """Move every chunk to the active model's vectors, a batch per transaction (resumable).
 
     Returns how many chunks were re-embedded. Raises providers.EmbeddingError.

@@ -47,6 +47,20 @@ def slow(seconds: float) -> Reply:
 class FakeOpenAIEmbeddings(FakeUpstream):
     model = "text-embedding-3-small"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._served = 0
+        self._broken_after: int | None = None
+        self._broken_reply: Reply | None = None
+
+    def break_after(self, successes: int, reply: Reply | None = None) -> None:
+        """Serve `successes` more requests, then answer every one with `reply` (a 500)."""
+        self._broken_after = self._served + successes
+        self._broken_reply = reply or server_error(500)
+
+    def repair(self) -> None:
+        self._broken_after = None
+
     @property
     def embedding_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.rstrip("/").endswith("/embeddings")]
@@ -54,6 +68,9 @@ class FakeOpenAIEmbeddings(FakeUpstream):
     def handle(self, request: RecordedRequest) -> Reply:
         if request.method != "POST" or not request.path.rstrip("/").endswith("/embeddings"):
             return Reply.json({"error": {"message": "not found"}}, status=404)
+        if self._broken_after is not None and self._served >= self._broken_after:
+            return self._broken_reply or server_error(500)
+        self._served += 1
         headers = {name.lower(): value for name, value in request.headers.items()}
         if not headers.get("authorization", "").startswith("Bearer "):
             return Reply.json({"error": {"message": "no key", "type": "auth"}}, status=401)

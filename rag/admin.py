@@ -1,0 +1,171 @@
+"""Admin: upload a transcript for a video (starts the same ingest job as the API), browse chunks.
+
+A video's admin page can link here with `/admin/rag/transcriptsource/add/?video=<id>`.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import can_author_courses, is_platform_admin
+from courses.models import Video
+from courses.permissions import can_manage_course
+from learnwithavi.errors import ApplicationError
+from rag.models import TranscriptChunk, TranscriptSource
+from rag.parsers import FORMATS
+
+
+class TranscriptUploadForm(forms.ModelForm[TranscriptSource]):
+    file = forms.FileField(
+        label=_("Transcript file"), help_text=_("VTT, SRT, JSON or [mm:ss] text.")
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("", _("From the file name")), *[(f, f) for f in FORMATS]],
+        required=False,
+    )
+
+    class Meta:
+        model = TranscriptSource
+        fields = ("video",)
+
+    def clean(self) -> dict[str, Any]:
+        from rag.services import transcript_check
+
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload is not None:
+            try:
+                transcript_check(
+                    content=b"".join(upload.chunks()),
+                    filename=upload.name or "",
+                    format=cleaned.get("format") or None,
+                )
+            except ApplicationError as error:
+                raise forms.ValidationError(str(error), code=error.code) from None
+        return cleaned
+
+
+@admin.register(TranscriptSource)
+class TranscriptSourceAdmin(admin.ModelAdmin[TranscriptSource]):
+    form = TranscriptUploadForm
+    list_display = ("video", "format", "status", "video_status", "chunk_count", "created_at")
+    list_filter = ("status", "format")
+    search_fields = ("video__title", "video__youtube_id", "filename")
+    list_select_related = ("video",)
+    readonly_fields = (
+        "video", "format", "filename", "status", "error", "chunk_count", "content_hash",
+        "uploaded_by", "created_at", "processed_at", "content",
+    )  # fmt: skip
+
+    @admin.display(description=_("Video transcript status"))
+    def video_status(self, source: TranscriptSource) -> str:
+        return str(source.video.get_transcript_status_display())
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("video", "file", "format")
+        return self.readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change=change, fields=(), **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "video":
+            kwargs["queryset"] = self._manageable_videos(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _manageable_videos(self, request: HttpRequest) -> QuerySet[Video]:
+        videos = Video.objects.select_related("course").order_by("course__title", "order_index")
+        if is_platform_admin(request.user):
+            return videos
+        return videos.filter(course__owner_id=request.user.pk)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TranscriptSource]:
+        sources = super().get_queryset(request).defer("content")
+        if is_platform_admin(request.user):
+            return sources
+        return sources.filter(video__course__owner_id=request.user.pk)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: TranscriptSource, form: Any, change: bool
+    ) -> None:
+        from rag.services import transcript_upload
+
+        video = form.cleaned_data["video"]
+        if not can_manage_course(user=request.user, course=video.course):
+            raise PermissionError("not the course's owner")
+        upload = form.cleaned_data["file"]
+        source = transcript_upload(
+            video=video,
+            content=b"".join(upload.chunks()),
+            filename=upload.name or "",
+            format=form.cleaned_data.get("format") or None,
+            user=request.user,
+        )
+        obj.pk = source.pk
+        obj.video = source.video
+        obj.status = source.status
+        obj.created_at = source.created_at
+        messages.info(request, _("The transcript was accepted; ingestion has started."))
+
+    # Instructors upload for their own courses without needing model permissions.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and can_author_courses(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_staff and can_author_courses(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and can_author_courses(request.user)
+
+
+@admin.register(TranscriptChunk)
+class TranscriptChunkAdmin(admin.ModelAdmin[TranscriptChunk]):
+    list_display = ("video", "position", "start_time", "end_time", "embedding_model")
+    list_filter = ("embedding_model",)
+    search_fields = ("text", "video__youtube_id", "video__title")
+    list_select_related = ("video",)
+    ordering = ("video", "position")
+    fields = (
+        "video",
+        "position",
+        "start_time",
+        "end_time",
+        "text",
+        "embedding_model",
+        "content_hash",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_staff and can_author_courses(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and can_author_courses(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TranscriptChunk]:
+        chunks = super().get_queryset(request).defer("embedding", "search_vector", "search_text")
+        if is_platform_admin(request.user):
+            return chunks
+        return chunks.filter(video__course__owner_id=request.user.pk)
