@@ -287,6 +287,8 @@ class FasterWhisperTranscriber:
     def __init__(self, *, model_dir: Path, cpu_threads: int) -> None:
         from faster_whisper import WhisperModel  # type: ignore[import-untyped]  # no hints
 
+        # It logs every file it decodes at INFO: a line per request is noise.
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)
         self.model = model_dir.name
         self._model = WhisperModel(
             str(model_dir),

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from rest_framework.authtoken.models import Token
 
+from learnwithavi.models import AIUsage
 from testing.fake_elevenlabs import API_KEY, FakeElevenLabs, fake_audio
 from testing.servers import ROOT, current_database_url, free_port
 
@@ -98,14 +99,28 @@ def test_speech_is_streamed_in_chunks_as_produced(server, bearer):
     assert len(fake.speech_requests) == 1
 
 
-def test_a_client_that_goes_away_does_not_break_the_server(server, bearer):
-    base_url, _ = server
+def test_a_client_that_goes_away_stops_the_upstream_stream(server, bearer):
+    base_url, fake = server
+    fake.chunk_count, fake.interval = 40, 0.2  # eight seconds of audio, if read to the end
     with httpx.stream(
         "POST", f"{base_url}/api/voice/tts", json={"text": "Goodbye soon"}, headers=bearer
     ) as response:
         assert response.status_code == 200
         next(response.iter_raw())
+    # The server notices, closes the upstream stream and records a paid but unfinished call.
+    for _ in range(200):
+        row = AIUsage.objects.filter(endpoint="voice.tts").first()
+        if row is not None:
+            break
+        time.sleep(0.05)
+    assert row is not None
+    assert not row.success
     assert httpx.get(f"{base_url}/api/health", timeout=10).status_code in (200, 503)
+    fake.interval = 0.0
+    again = httpx.post(
+        f"{base_url}/api/voice/tts", json={"text": "Goodbye soon"}, headers=bearer, timeout=30
+    )
+    assert again.headers["x-tts-cache"] == "miss"  # the unfinished audio was not cached
 
 
 def test_an_upload_declared_too_large_is_413(server, bearer):
