@@ -1,0 +1,98 @@
+"""The ingest task on a real Celery worker, through the Redis broker (CELERY_BROKER_URL)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from learnwithavi.celery import app
+from rag.models import TranscriptChunk, TranscriptSource
+from rag.tests.conftest import VTT
+from rag.tests.factories import CourseFactory, VideoFactory
+from testing.fake_openai_embeddings import FakeOpenAIEmbeddings, server_error
+from testing.servers import ROOT, current_database_url
+
+
+def _wait_for(condition, seconds=90):
+    """Poll the database until the worker has done its part (a wait, not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, instructor):
+    queue = f"rag-test-{uuid.uuid4().hex[:8]}"
+    video = VideoFactory(course=CourseFactory(owner=instructor))
+    with FakeOpenAIEmbeddings() as fake:
+        # The first attempt of the task exhausts the provider's five tries: the task must retry.
+        fake.fail_next(*[server_error(503)] * 5)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
+            "DATABASE_URL": current_database_url(),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            # Its own cache prefix: embeddings cached by an earlier run must not answer for it.
+            "CACHE_KEY_PREFIX": queue,
+            "OPENAI_API_KEY": "sk-test-worker",
+            "OPENAI_BASE_URL": fake.base_url,
+            "RAG_EMBEDDING_BACKOFF": "0.01",
+        }
+        worker = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "learnwithavi",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                queue,
+                "--loglevel=WARNING",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+        )
+        eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+        app.conf.task_always_eager = False
+        app.conf.task_default_queue = queue
+        try:
+            file = SimpleUploadedFile("lecture.vtt", VTT.encode())
+            response = instructor_client.post(
+                f"/api/videos/{video.pk}/transcript", {"file": file}, format="multipart"
+            )
+            assert response.status_code == 202
+            source_id = response.json()["uploadId"]
+
+            def done():
+                # "failed" in between is expected: the first run fails, the retry succeeds.
+                return TranscriptSource.objects.get(pk=source_id).status == "done"
+
+            assert _wait_for(done), "the worker did not finish the job"
+        finally:
+            app.conf.task_always_eager = eager
+            app.conf.task_default_queue = default_queue
+            worker.terminate()
+            worker.wait(20)
+        source = TranscriptSource.objects.get(pk=source_id)
+        assert source.status == "done", source.error
+        video.refresh_from_db()
+        assert video.transcript_status == "ready"
+        chunks = TranscriptChunk.objects.filter(video=video)
+        assert chunks.exists()
+        assert {c.embedding_model for c in chunks} == {"openai:text-embedding-3-small"}
+        # five failed tries in the first run of the task, then the retried run succeeded
+        assert len(fake.embedding_requests) >= 6
