@@ -226,3 +226,14 @@ async def test_the_sixth_request_in_a_minute_is_rate_limited(auth_client, no_voi
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate_limited"
     assert int(limited["Retry-After"]) >= 1
+
+
+async def test_models_that_take_a_language_code_are_sent_one(
+    auth_client, fake_elevenlabs, settings
+):
+    settings.ELEVENLABS_MODEL = "eleven_flash_v2_5"
+    response = await speak(auth_client, text=HEBREW)
+    await read_stream(response)
+    [sent] = fake_elevenlabs.speech_requests
+    assert sent.json() == {"text": HEBREW, "model_id": "eleven_flash_v2_5", "language_code": "he"}
+    assert "output_format=mp3_44100_128" in sent.path
