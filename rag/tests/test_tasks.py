@@ -47,25 +47,9 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
             "OPENAI_BASE_URL": fake.base_url,
             "RAG_EMBEDDING_BACKOFF": "0.01",
         }
-        worker = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "learnwithavi",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "--loglevel=WARNING",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-        )
+        command = [sys.executable, "-m", "celery", "-A", "learnwithavi", "worker", "-Q", queue]
+        command += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
         eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
         app.conf.task_always_eager = False
         app.conf.task_default_queue = queue
