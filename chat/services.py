@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
@@ -139,6 +141,11 @@ async def _retrieve(
     return hits[:k]
 
 
+def _release_connection() -> None:
+    # Runs in the request's database thread: `connection` must be looked up there.
+    connection.close()
+
+
 async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
     """Check the scope and the conversation, retrieve the sources, build the prompt.
 
@@ -183,6 +190,9 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         await Message.objects.acreate(
             conversation=conversation, role=Message.Role.USER, content=data.message
         )
+    # The answer takes seconds: hand the connection back now (to the pool, when there is one),
+    # so that a thousand open streams do not hold a thousand database connections.
+    await sync_to_async(_release_connection)()
     return PreparedChat(
         user=user,
         prompt=prompt,

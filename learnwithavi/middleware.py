@@ -4,8 +4,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.middleware import clickjacking, common, csrf, locale, security
 
 from learnwithavi.errors import error_response as application_error_response
 from learnwithavi.errors import server_error_response, status_error_response, to_application_error
@@ -100,3 +105,88 @@ class RateLimitHeadersMiddleware(_HybridMiddleware):
             for header, value in result.headers().items():
                 response.setdefault(header, value)
         return response
+
+
+# --- Django's built-in middleware, without the thread hops ----------------------------------
+# Under ASGI, Django runs each hook of its sync-only middleware through sync_to_async: two
+# thread hops per middleware per request, about fifteen in all, which a thousand concurrent
+# chats pay in queue time. Most of these hooks only read headers and set attributes, so here
+# they run in the event loop; the few that may touch the database or the disk (saving a
+# session, storing overflowing messages, parsing a multipart body for a CSRF token) still go
+# to a thread, and only when they would. In sync mode (WSGI, the test client) nothing changes.
+
+
+class _InlineHooks:
+    """For a MiddlewareMixin subclass: async mode runs process_request/response inline."""
+
+    get_response: GetResponse
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        process_request = getattr(self, "process_request", None)
+        process_response = getattr(self, "process_response", None)
+        response = process_request(request) if process_request else None
+        response = response or await self.get_response(request)
+        if process_response is not None:
+            if self.response_needs_thread(request, response):
+                return await sync_to_async(process_response)(request, response)  # type: ignore[no-any-return]  # Django's hook
+            response = process_response(request, response)
+        return response  # type: ignore[no-any-return]  # Django's hook returns a response
+
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
+        return False
+
+
+class SecurityMiddleware(_InlineHooks, security.SecurityMiddleware):
+    pass
+
+
+class SessionMiddleware(_InlineHooks, sessions.SessionMiddleware):
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
+        session = getattr(request, "session", None)
+        # Saving (and reading the expiry of) a modified session is database work.
+        return session is not None and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST)
+
+
+class LocaleMiddleware(_InlineHooks, locale.LocaleMiddleware):
+    pass
+
+
+class CommonMiddleware(_InlineHooks, common.CommonMiddleware):
+    pass
+
+
+class CsrfViewMiddleware(_InlineHooks, csrf.CsrfViewMiddleware):
+    def __init__(self, get_response: GetResponse) -> None:
+        super().__init__(get_response)
+        if iscoroutinefunction(get_response):
+            # The handler adapts a sync process_view with a thread hop: offer a coroutine.
+            self.process_view = self._aprocess_view  # type: ignore[method-assign, assignment]  # async mode
+
+    async def _aprocess_view(
+        self,
+        request: HttpRequest,
+        callback: Callable[..., Any],
+        callback_args: tuple[Any, ...],
+        callback_kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        check = super().process_view
+        # Reading the token from a multipart form may spool the upload to disk: a thread's job.
+        multipart = request.method == "POST" and request.content_type == "multipart/form-data"
+        if multipart and not getattr(callback, "csrf_exempt", False):
+            return await sync_to_async(check)(request, callback, callback_args, callback_kwargs)
+        return check(request, callback, callback_args, callback_kwargs)
+
+
+class AuthenticationMiddleware(_InlineHooks, auth.AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddleware(_InlineHooks, messages.MessageMiddleware):
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
+        storage = getattr(request, "_messages", None)
+        # Only used or new messages are stored, possibly in the session (database).
+        return storage is not None and (storage.used or storage.added_new)
+
+
+class XFrameOptionsMiddleware(_InlineHooks, clickjacking.XFrameOptionsMiddleware):
+    pass

@@ -256,3 +256,76 @@ class FakeAnthropic(FakeUpstream):
             "cache_creation_input_tokens": cached_until - read,
             "cache_read_input_tokens": read,
         }
+
+
+# --- A stand-alone asyncio server for load benchmarks ------------------------------------------
+# The threaded FakeAnthropic costs a thread per stream; the bench needs 1000 streams at once.
+
+
+async def serve_streams(host: str, port: int, *, tokens: int, interval: float) -> None:
+    """Answer every POST /v1/messages with `tokens` text deltas, `interval` seconds apart."""
+    import asyncio
+
+    answer = " ".join(f"tok{n}" for n in range(tokens - 1)) + " [1]."
+    usage = {"input_tokens": 900, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    fake = FakeAnthropic.__new__(FakeAnthropic)
+    events = [
+        f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+        for name, data in fake._events(
+            {"model": "claude-bench"}, answer, usage, error_after_tokens=None
+        )
+    ]
+    head, deltas, tail = events[:3], events[3:-3], events[-3:]
+
+    def chunk(payload: bytes) -> bytes:
+        return f"{len(payload):X}\r\n".encode() + payload + b"\r\n"
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                header = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in header.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n" + chunk(b"".join(head))
+                )
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                for index, delta in enumerate(deltas, start=1):
+                    # Paced against the schedule, so a busy moment does not stretch the stream.
+                    await asyncio.sleep(max(0.0, started + index * interval - loop.time()))
+                    writer.write(chunk(delta))
+                writer.write(chunk(b"".join(tail)) + b"0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, host, port, backlog=4096)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    import argparse
+    import asyncio
+
+    parser = argparse.ArgumentParser(description="Fake Anthropic streaming server for benches")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tokens", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=50.0, help="tokens per second")
+    options = parser.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(
+        serve_streams("127.0.0.1", options.port, tokens=options.tokens, interval=1 / options.rate)
+    )

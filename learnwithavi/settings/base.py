@@ -45,17 +45,19 @@ INSTALLED_APPS = [
     "voice.apps.VoiceConfig",
 ]
 
+# Django's own middleware, subclassed so that under ASGI their hooks run without thread hops
+# (learnwithavi/middleware.py says which hooks still need a thread, and when).
 MIDDLEWARE = [
     "learnwithavi.middleware.RequestIdMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "learnwithavi.middleware.SecurityMiddleware",
+    "learnwithavi.middleware.SessionMiddleware",
+    "learnwithavi.middleware.LocaleMiddleware",
     "learnwithavi.middleware.ApiErrorMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "learnwithavi.middleware.CommonMiddleware",
+    "learnwithavi.middleware.CsrfViewMiddleware",
+    "learnwithavi.middleware.AuthenticationMiddleware",
+    "learnwithavi.middleware.MessageMiddleware",
+    "learnwithavi.middleware.XFrameOptionsMiddleware",
     "learnwithavi.middleware.RateLimitHeadersMiddleware",
 ]
 
@@ -300,6 +302,18 @@ CHAT_HISTORY_TOKEN_BUDGET = env.int("CHAT_HISTORY_TOKEN_BUDGET", default=2000)
 CHAT_SOURCES_K = env.int("CHAT_SOURCES_K", default=6)
 # The SDKs' HTTP client logs every request at INFO: one line per chat is noise, and it costs.
 cast(dict[str, Any], LOGGING["loggers"])["httpx2"] = {"level": "WARNING"}
+# Under ASGI each request's database work runs in a thread of its own (asgiref's
+# ThreadSensitiveContext), so persistent connections cannot be reused across requests: every
+# chat would open a new PostgreSQL connection. With a size, Django's psycopg pool lends them
+# instead, and bounds how many a busy worker holds (pooling needs DATABASE_CONN_MAX_AGE=0).
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE:
+    cast(dict[str, Any], DATABASES["default"].setdefault("OPTIONS", {}))["pool"] = {
+        "min_size": min(4, DATABASE_POOL_SIZE),
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # --- Voice (voice/): text-to-speech and speech-to-text ---------------------------------------
 # Anonymous callers get 401 unless this is false.
