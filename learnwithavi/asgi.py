@@ -2,13 +2,19 @@
 
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnwithavi.settings.local")
 
-application = get_asgi_application()
+application: Any = get_asgi_application()
+
+# Oversized audio uploads are refused while they stream in, before Django spools them to disk.
+from voice.asgi import UploadSizeLimit  # noqa: E402  needs the apps loaded by get_asgi_application
+
+application = UploadSizeLimit(application)
 
 
 def _refuse_unsafe_configuration() -> None:
