@@ -79,6 +79,27 @@ def query_terms(query: str) -> list[list[str]]:
     return terms
 
 
+def tsquery_parts(query: str) -> dict[str, str]:
+    """OR-tsquery texts by configuration: every word for `simple`, non-Hebrew ones for `english`.
+
+    The index holds both (rag.models.TranscriptChunk.search_vector): an English word matches its
+    exact form and, through the `english` configuration, its stem.
+    """
+    parts: dict[str, list[str]] = {"simple": [], "english": []}
+    for forms in query_terms(query):
+        if _HEBREW_WORD.match(forms[0]):
+            parts["simple"].extend(forms)
+        else:
+            parts["simple"].extend(forms)
+            parts["english"].extend(forms)
+    # Lexemes are [0-9a-z\u05d0-\u05ea]+ only, so quoting them is all the escaping needed.
+    return {
+        config: " | ".join(f"'{lexeme}'" for lexeme in dict.fromkeys(lexemes))
+        for config, lexemes in parts.items()
+        if lexemes
+    }
+
+
 def tsquery_text(query: str) -> str:
     """An OR-tsquery over every form of every query word; empty when nothing is left."""
     lexemes: list[str] = []

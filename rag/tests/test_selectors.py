@@ -184,14 +184,13 @@ def _vector_params(query_vector, model, k=8):
         "model": model,
         "candidates": 40,
         "k": k,
-        "tsquery": "",
     }
 
 
 def test_planner_uses_the_hnsw_index():
     video = VideoFactory()
     vectors = _random_chunks(video, 3000, "local:multilingual-e5-small-q4", seed=1)
-    sql = build_search_sql(scope="TRUE", use_vector=True, use_keyword=False, with_position=False)
+    sql = build_search_sql(scope="TRUE", use_vector=True, keyword_configs=(), with_position=False)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE rag_transcriptchunk")
         cursor.execute(
@@ -207,7 +206,7 @@ def test_filtered_hnsw_scan_still_returns_k():
     _random_chunks(video, 2000, "old:model", seed=2)
     ours = VideoFactory()
     mine = _random_chunks(ours, 12, "local:multilingual-e5-small-q4", seed=3)
-    sql = build_search_sql(scope="TRUE", use_vector=True, use_keyword=False, with_position=False)
+    sql = build_search_sql(scope="TRUE", use_vector=True, keyword_configs=(), with_position=False)
     params = _vector_params(mine[0], "local:multilingual-e5-small-q4", k=8)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE rag_transcriptchunk")
