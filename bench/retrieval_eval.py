@@ -26,7 +26,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-MODES = ("vector", "keyword", "hybrid")
+from rag.types import SearchMode  # noqa: E402
+
+MODES: tuple[SearchMode, ...] = ("vector", "keyword", "hybrid")
 K = 10
 
 
