@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 def raise_file_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
@@ -228,7 +228,7 @@ def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summarise(
@@ -238,7 +238,9 @@ def summarise(
     ttfb = [r["ttfb"] for r in ok]
     ttft = [r["ttft"] for r in ok if r["ttft"] is not None]
     stretch = [r["duration"] / model_seconds for r in ok]
-    errors = sorted({r.get("error") or f"status {r.get('status')}" for r in results if not r.get("done")})
+    errors = sorted(
+        {r.get("error") or f"status {r.get('status')}" for r in results if not r.get("done")}
+    )
     return {
         "completed": len(ok),
         "total": len(results),
@@ -274,7 +276,10 @@ def table(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
 
 def ratios(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
     by = {(count, app): s for count, app, s in rows}
-    lines = ["| N | CPU per chat ÷ bare | TTFB p50 ÷ bare | duration p95 ÷ model |", "|---|---|---|---|"]
+    lines = [
+        "| N | CPU per chat ÷ bare | TTFB p50 ÷ bare | duration p95 ÷ model |",
+        "|---|---|---|---|",
+    ]
     for count in sorted({c for c, _, _ in rows}):
         django, bare = by.get((count, "django")), by.get((count, "bare"))
         if not django or not bare:
@@ -293,9 +298,16 @@ def main(options: argparse.Namespace) -> None:
     fake_port = free_port()
     fake = start(
         [
-            PYTHON, "-m", "testing.fake_anthropic", "--port", str(fake_port),
-            "--tokens", str(options.tokens), "--rate", str(options.rate),
-        ],  # fmt: skip
+            PYTHON,
+            "-m",
+            "testing.fake_anthropic",
+            "--port",
+            str(fake_port),
+            "--tokens",
+            str(options.tokens),
+            "--rate",
+            str(options.rate),
+        ],
         {},
         fake_port,
     )

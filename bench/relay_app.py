@@ -16,6 +16,22 @@ client = anthropic.AsyncAnthropic(
 )
 
 
+async def sse_events(chunks: Any) -> Any:
+    buffer = b""
+    async for chunk in chunks:
+        buffer += chunk
+        *frames, buffer = buffer.split(b"\n\n")
+        for frame in frames:
+            name, data = "", b""
+            for line in frame.split(b"\n"):
+                if line.startswith(b"data: "):
+                    data = line[6:]
+                elif line.startswith(b"event: "):
+                    name = line[7:].decode()
+            if data:
+                yield name, data
+
+
 def event(payload: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
@@ -46,9 +62,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         stream=True,
     )
     async with stream:
-        async for item in stream:
-            if item.type == "content_block_delta":
-                text = getattr(item.delta, "text", "")
+        # Raw events, as chat.providers reads them (the SDK's typed events cost more).
+        async for name, data in sse_events(stream.response.aiter_bytes()):
+            if name == "content_block_delta":
+                text = json.loads(data)["delta"].get("text", "")
                 parts.append(text)
                 await send(
                     {

@@ -7,6 +7,7 @@ token only; `chat.services` enforces that).
 """
 
 import asyncio
+import json
 import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -76,6 +77,31 @@ class ChatModel(Protocol):
     def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
         """Text deltas, then one StreamEnd. Raises ProviderError."""
         ...
+
+
+_RETRYABLE_STREAM_ERRORS = {"overloaded_error", "api_error", "rate_limit_error"}
+
+
+async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[str, bytes]]:
+    """(event name, data) of each Server-Sent Event in a byte stream; comments skipped."""
+    buffer = b""
+    async for chunk in chunks:
+        buffer += chunk
+        if b"\n\n" not in buffer and b"\r\n\r\n" not in buffer:
+            continue
+        if b"\r" in buffer:
+            buffer = buffer.replace(b"\r\n", b"\n")
+        *frames, buffer = buffer.split(b"\n\n")
+        for frame in frames:
+            event = ""
+            data: list[bytes] = []
+            for line in frame.split(b"\n"):
+                if line.startswith(b"data:"):
+                    data.append(line[6:] if line[5:6] == b" " else line[5:])
+                elif line.startswith(b"event:"):
+                    event = line[6:].strip().decode()
+            if data:
+                yield event, b"\n".join(data)
 
 
 def _retryable_status(status: int) -> bool:
@@ -149,31 +175,43 @@ class AnthropicChatModel:
 
     async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
         import anthropic
+        import httpx2
 
         usage: dict[str, int] = {}
         stop_reason: str | None = None
         stopped = False
         try:
+            # The SDK makes the request (auth, headers, status errors); the events are read
+            # raw: its typed model per token costs more CPU than the rest of the relay.
             response = await self._client().messages.create(**self.request(prompt), stream=True)
             async with response:
-                async for event in response:
-                    kind = event.type
-                    if kind == "content_block_delta":
-                        text = getattr(event.delta, "text", None)
-                        if text:
-                            yield TextDelta(text)
-                    elif kind == "message_start":
-                        start = event.message.usage
-                        usage["input_tokens"] = start.input_tokens or 0
-                        usage["cache_read_tokens"] = start.cache_read_input_tokens or 0
-                        usage["cache_write_tokens"] = start.cache_creation_input_tokens or 0
-                        usage["output_tokens"] = start.output_tokens or 0
+                async for event, data in sse_events(response.response.aiter_bytes()):
+                    if event == "content_block_delta":
+                        delta = json.loads(data)["delta"]
+                        if delta.get("type") == "text_delta" and delta.get("text"):
+                            yield TextDelta(delta["text"])
+                    elif event == "message_start":
+                        start = json.loads(data)["message"].get("usage") or {}
+                        usage["input_tokens"] = start.get("input_tokens") or 0
+                        usage["cache_read_tokens"] = start.get("cache_read_input_tokens") or 0
+                        usage["cache_write_tokens"] = start.get("cache_creation_input_tokens") or 0
+                        usage["output_tokens"] = start.get("output_tokens") or 0
                         yield UsageUpdate(Usage(**usage))
-                    elif kind == "message_delta":
-                        usage["output_tokens"] = event.usage.output_tokens or 0
-                        stop_reason = event.delta.stop_reason
-                    elif kind == "message_stop":
+                    elif event == "message_delta":
+                        payload = json.loads(data)
+                        usage["output_tokens"] = (payload.get("usage") or {}).get(
+                            "output_tokens"
+                        ) or usage.get("output_tokens", 0)
+                        stop_reason = (payload.get("delta") or {}).get("stop_reason")
+                    elif event == "message_stop":
                         stopped = True
+                    elif event == "error":
+                        kind = (json.loads(data).get("error") or {}).get("type", "")
+                        raise ProviderError(
+                            f"anthropic stream error {kind}",
+                            provider=self.provider,
+                            retryable=kind in _RETRYABLE_STREAM_ERRORS,
+                        )
         except anthropic.APIStatusError as error:
             raise ProviderError(
                 f"anthropic {error.status_code}",
@@ -181,9 +219,13 @@ class AnthropicChatModel:
                 retryable=_retryable_status(error.status_code),
                 status=error.status_code,
             ) from error
-        except anthropic.APIConnectionError as error:  # timeouts included
+        except (anthropic.APIConnectionError, httpx2.TransportError) as error:  # timeouts too
             raise ProviderError(
                 "anthropic connection failed", provider=self.provider, retryable=True
+            ) from error
+        except (ValueError, KeyError, TypeError) as error:
+            raise ProviderError(
+                "anthropic sent an unreadable event", provider=self.provider, retryable=False
             ) from error
         if not stopped:
             # The connection ended without message_stop: the answer is cut short.
