@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from chat import adb
 from chat.citations import CitationFilter
 from chat.models import Conversation, Message
 from chat.prompts import ChatPrompt, Turn, build_prompt
@@ -36,10 +37,11 @@ from chat.providers import (
     get_chat_models,
 )
 from chat.selectors import achat_tokens_today, aconversation_history, aconversation_owned
-from courses.selectors import acourse_visible_to, avideo_visible_to, videos_visible_to
-from learnwithavi.errors import RateLimited, ValidationFailed
+from courses.selectors import courses_visible_to, videos_visible_to
+from learnwithavi.errors import NotFound, RateLimited, ValidationFailed
+from learnwithavi.models import AIUsage
 from learnwithavi.sanitizer import sanitize
-from learnwithavi.usage import ausage_record
+from learnwithavi.usage import estimate_cost
 from rag.types import SearchHit
 
 logger = logging.getLogger(__name__)
@@ -103,47 +105,65 @@ async def achat_budget_check(*, user: Any) -> None:
         )
 
 
-async def _retrieve(
+def _retrieve(
     *,
-    user: Any,
     data: ChatInput,
     video_id: uuid.UUID | None,
     course_id: uuid.UUID | None,
+    chunk_video_ids: Sequence[uuid.UUID],
 ) -> list[SearchHit]:
+    """rag's selectors are sync: this runs in the request's thread (one hop for both)."""
     from rag import selectors as rag_selectors
 
     k = settings.CHAT_SOURCES_K
     hits: list[SearchHit] = []
-    if data.chunk_ids:
-        # Only the ids are trusted: the text comes from the database, inside the visible scope.
-        if video_id is not None or course_id is None:
-            video_ids = [video_id] if video_id is not None else []
-        else:
-            video_ids = [
-                pk
-                async for pk in videos_visible_to(user=user)
-                .filter(course_id=course_id)
-                .values_list("id", flat=True)
-            ]
-        hits.extend(
-            await rag_selectors.achunks_by_ids(ids=list(data.chunk_ids)[:k], video_ids=video_ids)
-        )
-    if len(hits) < k:
-        result = await rag_selectors.ahybrid_search(
-            query=data.message,
-            video_id=video_id,
-            course_id=None if video_id is not None else course_id,
-            k=k,
-            position=data.position if video_id is not None else None,
-        )
-        seen = {hit.chunk_id for hit in hits}
-        hits.extend(hit for hit in result.hits if hit.chunk_id not in seen)
+    try:
+        if data.chunk_ids:
+            # Only the ids are trusted: the text comes from the database, in the visible scope.
+            hits.extend(
+                rag_selectors.chunks_by_ids(
+                    ids=list(data.chunk_ids)[:k], video_ids=list(chunk_video_ids)
+                )
+            )
+        if len(hits) < k:
+            result = rag_selectors.hybrid_search(
+                query=data.message,
+                video_id=video_id,
+                course_id=None if video_id is not None else course_id,
+                k=k,
+                position=data.position if video_id is not None else None,
+            )
+            seen = {hit.chunk_id for hit in hits}
+            hits.extend(hit for hit in result.hits if hit.chunk_id not in seen)
+    finally:
+        # The answer takes seconds: hand the connection back now (to the pool, if any), so
+        # that a thousand open streams do not hold a thousand database connections.
+        connection.close()
     return hits[:k]
 
 
-def _release_connection() -> None:
-    # Runs in the request's database thread: `connection` must be looked up there.
-    connection.close()
+async def _visible_scope(
+    *, user: Any, video_id: uuid.UUID | None, course_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, uuid.UUID]:
+    """(video id, course id) when the user may see them; courses' selectors decide."""
+    if video_id is not None:
+        rows = await adb.afetch(
+            videos_visible_to(user=user).filter(pk=video_id).values_list("id", "course_id")
+        )
+        if not rows:
+            raise NotFound(code="video_not_found")
+        return rows[0][0], rows[0][1]
+    if course_id is not None:
+        rows = await adb.afetch(
+            courses_visible_to(user=user).filter(pk=course_id).values_list("id")
+        )
+        if not rows:
+            raise NotFound(code="course_not_found")
+        return None, rows[0][0]
+    raise ValidationFailed(
+        gettext_lazy("Ask about a video or a course: send videoId or courseId."),
+        code="scope_required",
+    )
 
 
 async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
@@ -161,18 +181,18 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         video_id = video_id or conversation.video_id
         course_id = course_id or conversation.course_id
         history = await aconversation_history(conversation=conversation)
-    if video_id is not None:
-        video = await avideo_visible_to(user=user, video_id=video_id)
-        video_id, course_id = video.pk, video.course_id
-    elif course_id is not None:
-        course = await acourse_visible_to(user=user, course_id=course_id)
-        course_id = course.pk
-    else:
-        raise ValidationFailed(
-            gettext_lazy("Ask about a video or a course: send videoId or courseId."),
-            code="scope_required",
-        )
-    hits = await _retrieve(user=user, data=data, video_id=video_id, course_id=course_id)
+    video_id, course_id = await _visible_scope(user=user, video_id=video_id, course_id=course_id)
+    chunk_video_ids: list[uuid.UUID] = [video_id] if video_id is not None else []
+    if data.chunk_ids and video_id is None:
+        chunk_video_ids = [
+            row[0]
+            for row in await adb.afetch(
+                videos_visible_to(user=user).filter(course_id=course_id).values_list("id")
+            )
+        ]
+    hits = await sync_to_async(_retrieve)(
+        data=data, video_id=video_id, course_id=course_id, chunk_video_ids=chunk_video_ids
+    )
     prompt = build_prompt(
         question=data.message,
         sources=hits,
@@ -180,19 +200,19 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         history_token_budget=settings.CHAT_HISTORY_TOKEN_BUDGET,
     )
     if user is not None and user.is_authenticated:
+        rows: list[Conversation | Message] = []
         if conversation is None:
-            conversation = await Conversation.objects.acreate(
+            conversation = Conversation(
                 user=user,
-                video_id=video_id if data.video_id or data.conversation_id else None,
+                video_id=video_id,
                 course_id=course_id,
                 title=data.message[:200],
             )
-        await Message.objects.acreate(
-            conversation=conversation, role=Message.Role.USER, content=data.message
+            rows.append(conversation)
+        rows.append(
+            Message(conversation=conversation, role=Message.Role.USER, content=data.message)
         )
-    # The answer takes seconds: hand the connection back now (to the pool, when there is one),
-    # so that a thousand open streams do not hold a thousand database connections.
-    await sync_to_async(_release_connection)()
+        await adb.ainsert(*rows)
     return PreparedChat(
         user=user,
         prompt=prompt,
@@ -281,19 +301,25 @@ async def _record_usage(prepared: PreparedChat, attempt: _Attempt, *, success: b
     usage = attempt.usage or Usage()
     if usage.output_tokens < attempt.tokens:  # interrupted before the final count arrived
         usage = replace(usage, output_tokens=attempt.tokens)
+    amounts = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+    }
+    user = prepared.user if prepared.user is not None and prepared.user.is_authenticated else None
+    row = AIUsage(
+        provider=model.provider,
+        model=model.model,
+        endpoint="chat",
+        user=user,
+        latency_ms=elapsed_ms(attempt.started),
+        success=success,
+        estimated_cost=estimate_cost(provider=model.provider, model=model.model, **amounts),
+        **amounts,
+    )
     try:
-        await ausage_record(
-            provider=model.provider,
-            model=model.model,
-            endpoint="chat",
-            user=prepared.user,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_read_tokens=usage.cache_read_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            latency_ms=elapsed_ms(attempt.started),
-            success=success,
-        )
+        await adb.ainsert(row)
     except Exception:
         logger.exception("Could not record chat usage")
 
@@ -309,17 +335,22 @@ async def _save_answer(
     conversation = prepared.conversation
     if conversation is None:
         return
+    message = Message(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        content=text,
+        sources=sources,
+        status=status,
+        provider=model.provider if model else "",
+        model=model.model if model else "",
+    )
+    table = Conversation._meta.db_table
     try:
-        await Message.objects.acreate(
-            conversation=conversation,
-            role=Message.Role.ASSISTANT,
-            content=text,
-            sources=sources,
-            status=status,
-            provider=model.provider if model else "",
-            model=model.model if model else "",
+        await adb.ainsert(message)
+        await adb.aexecute(
+            f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table name
+            [timezone.now(), conversation.pk],
         )
-        await Conversation.objects.filter(pk=conversation.pk).aupdate(updated_at=timezone.now())
     except Exception:
         logger.exception("Could not save the chat answer")
 

@@ -3,6 +3,7 @@ from asgiref.sync import SyncToAsync
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
+from chat import adb
 from courses.tests.factories import CourseFactory, VideoFactory
 from testing.fake_anthropic import FakeAnthropic
 from testing.fake_openai_chat import FakeOpenAIChat
@@ -33,6 +34,13 @@ HEBREW_VTT = """WEBVTT
 00:40.000 --> 01:05.000
 קצב הלמידה קובע כמה גדול הצעד שאנחנו עושים בכל איטרציה.
 """
+
+
+@pytest.fixture(autouse=True)
+async def _close_chat_pool():
+    """The chat's async pool belongs to the test's event loop: close it with the test."""
+    yield
+    await adb.aclose_pool()
 
 
 @pytest.fixture(autouse=True)

@@ -300,6 +300,8 @@ CHAT_LOCAL_WORD_DELAY = env.float("CHAT_LOCAL_WORD_DELAY", default=0.03)
 CHAT_HISTORY_TOKEN_BUDGET = env.int("CHAT_HISTORY_TOKEN_BUDGET", default=2000)
 # Transcript chunks retrieved as numbered sources for one answer.
 CHAT_SOURCES_K = env.int("CHAT_SOURCES_K", default=6)
+# Connections of the chat's own async pool (its per-request queries skip Django's thread hop).
+CHAT_DB_POOL_SIZE = env.int("CHAT_DB_POOL_SIZE", default=10)
 # The SDKs' HTTP client logs every request at INFO: one line per chat is noise, and it costs.
 cast(dict[str, Any], LOGGING["loggers"])["httpx2"] = {"level": "WARNING"}
 # Under ASGI each request's database work runs in a thread of its own (asgiref's

@@ -1,0 +1,96 @@
+"""The chat hot path's own database access: psycopg's async pool, no thread hops.
+
+Django's async ORM runs every query in a thread (one per request under ASGI), and under load
+each hop waits for the GIL. The few queries a chat makes on every request go through a
+psycopg AsyncConnectionPool instead. Django still writes the SQL: querysets (built by the
+owning app's selectors) and model instances are compiled by Django and only executed here,
+so visibility rules and field conversions stay in one place.
+"""
+
+import asyncio
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.sql import InsertQuery
+
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
+_CONNINFO_KEYS = ("dbname", "user", "password", "host", "port", "sslmode", "options")
+
+
+def _conninfo() -> str:
+    from psycopg.conninfo import make_conninfo
+
+    params = connections["default"].get_connection_params()
+    return make_conninfo(**{k: str(v) for k, v in params.items() if k in _CONNINFO_KEYS and v})
+
+
+async def _pool() -> Any:
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None:
+        from psycopg_pool import AsyncConnectionPool
+
+        # The embedded server may have to start first: that is sync work, done once.
+        conninfo = await sync_to_async(_conninfo, thread_sensitive=False)()
+        pool = _pools.get(loop)
+        if pool is None:
+            pool = AsyncConnectionPool(
+                conninfo,
+                min_size=1,
+                max_size=settings.CHAT_DB_POOL_SIZE,
+                kwargs={"autocommit": True},
+                open=False,
+            )
+            _pools[loop] = pool
+            await pool.open()
+    return pool
+
+
+async def aclose_pool() -> None:
+    """Close this event loop's pool (tests, shutdown)."""
+    pool = _pools.pop(asyncio.get_running_loop(), None)
+    if pool is not None:
+        await pool.close()
+
+
+async def afetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list` queryset, executed on the async pool."""
+    sql, params = queryset.query.sql_with_params()
+    pool = await _pool()
+    async with pool.connection() as connection:
+        cursor = await connection.execute(sql, params)
+        return list(await cursor.fetchall())
+
+
+def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
+    opts = instance._meta
+    fields = [
+        field
+        for field in opts.local_concrete_fields
+        if not getattr(field, "generated", False)
+        and not (field.primary_key and getattr(field, "db_returning", False))
+    ]
+    query = InsertQuery(type(instance))
+    query.insert_values(fields, [instance])
+    [(sql, params)] = query.get_compiler(using="default").as_sql()
+    return sql, params
+
+
+async def ainsert(*instances: Model) -> None:
+    """INSERT the instances (auto_now fields filled by Django) in one transaction."""
+    statements = [_insert_sql(instance) for instance in instances]
+    pool = await _pool()
+    async with pool.connection() as connection, connection.transaction():
+        for sql, params in statements:
+            await connection.execute(sql, params)
+
+
+async def aexecute(sql: str, params: Sequence[Any]) -> None:
+    pool = await _pool()
+    async with pool.connection() as connection:
+        await connection.execute(sql, params)
