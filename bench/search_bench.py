@@ -20,7 +20,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,12 +36,17 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from rag.types import SearchMode  # noqa: E402
 
 DIM = 384
 MODEL = "local:multilingual-e5-small-q4"
 
 
-def clustered(rng, count, centers, spread=0.05):
+def clustered(
+    rng: np.random.Generator, count: int, centers: np.ndarray, spread: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors scattered around random cluster centres (like topics in a corpus)."""
     labels = rng.integers(0, len(centers), size=count)
     vectors = centers[labels] + rng.normal(scale=spread, size=(count, DIM)).astype(np.float32)
@@ -47,7 +54,7 @@ def clustered(rng, count, centers, spread=0.05):
     return vectors.astype(np.float32), labels
 
 
-def words_for(rng, labels):
+def words_for(rng: np.random.Generator, labels: np.ndarray) -> list[str]:
     """Synthetic words: mostly from the chunk's topic, a few from anywhere."""
     texts = []
     for label in labels:
@@ -57,7 +64,7 @@ def words_for(rng, labels):
     return texts
 
 
-def percentiles(samples):
+def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return (
         statistics.median(ordered) * 1000,
@@ -65,7 +72,9 @@ def percentiles(samples):
     )
 
 
-def timed(function, queries, warmup=20):
+def timed(
+    function: Callable[[Any], Any], queries: Sequence[Any], warmup: int = 20
+) -> tuple[list[float], list[Any]]:
     for query in queries[:warmup]:
         function(query)
     samples, results = [], []
@@ -76,11 +85,13 @@ def timed(function, queries, warmup=20):
     return samples, results
 
 
-def recall(results, truth):
-    return float(np.mean([len(set(r) & set(t)) / len(t) for r, t in zip(results, truth, strict=True)]))
+def recall(results: Sequence[Sequence[int]], truth: Sequence[Sequence[int]]) -> float:
+    return float(
+        np.mean([len(set(r) & set(t)) / len(t) for r, t in zip(results, truth, strict=True)])
+    )
 
 
-def load(vectors, texts):
+def load(vectors: np.ndarray, texts: list[str]) -> tuple[Any, dict[int, int]]:
     """Course, 100 videos and the chunks (binary COPY), then the indexes, like a real corpus."""
     from pgvector.psycopg import register_vector
 
@@ -90,7 +101,9 @@ def load(vectors, texts):
     owner = User.objects.create_user("bench@example.test", role="instructor")
     course = Course.objects.create(slug="bench", title="Bench", owner=owner, is_published=True)
     videos = Video.objects.bulk_create(
-        Video(course=course, youtube_id=f"bench{i:06d}", title=f"V{i}", duration=3600, order_index=i)
+        Video(
+            course=course, youtube_id=f"bench{i:06d}", title=f"V{i}", duration=3600, order_index=i
+        )
         for i in range(100)
     )
     per_video = len(vectors) // len(videos)
@@ -109,7 +122,7 @@ def load(vectors, texts):
                 ["uuid", "int4", "float8", "float8", "text", "text", "varchar", "vector",
                  "varchar", "timestamptz"]
             )  # fmt: skip
-            now = django.utils.timezone.now()
+            now = timezone.now()
             for index, (vector, text) in enumerate(zip(vectors, texts, strict=True)):
                 video = videos[min(index // per_video, len(videos) - 1)]
                 position = index - videos.index(video) * per_video
@@ -125,7 +138,9 @@ def load(vectors, texts):
             "CREATE INDEX chunk_embedding_hnsw ON rag_transcriptchunk "
             "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
         )
-        print(f"HNSW index (m 16, ef_construction 64) built in {time.perf_counter() - started:.1f}s")
+        print(
+            f"HNSW index (m 16, ef_construction 64) built in {time.perf_counter() - started:.1f}s"
+        )
         cursor.execute(
             "CREATE INDEX chunk_search_vector_gin ON rag_transcriptchunk USING gin (search_vector)"
         )
@@ -135,7 +150,7 @@ def load(vectors, texts):
     return course, row_of_id
 
 
-def main(chunk_count, query_count):
+def main(chunk_count: int, query_count: int) -> None:
     from rag import selectors
 
     rng = np.random.default_rng(7)
@@ -149,21 +164,23 @@ def main(chunk_count, query_count):
     ]
     course, row_of_id = load(vectors, texts)
 
-    def exact(q):
+    def exact(q: np.ndarray) -> list[int]:
         scores = vectors @ q
         top = np.argpartition(-scores, 10)[:10]
         return list(top[np.argsort(-scores[top])])
 
-    rows = []
+    rows: list[tuple[str, list[float], float | None]] = []
     samples, truth = timed(exact, list(queries))
     rows.append(("numpy exact (brute force)", samples, 1.0))
 
     raw = connection.cursor().connection
     sql = "SELECT content_hash::int FROM rag_transcriptchunk ORDER BY embedding <=> %s LIMIT 10"
 
-    def pgvector_raw(q):
+    with raw.cursor() as cursor:
+        cursor.execute("SET hnsw.ef_search = 40")
+
+    def pgvector_raw(q: np.ndarray) -> list[int]:
         with raw.cursor() as cursor:
-            cursor.execute("SET hnsw.ef_search = 40")
             cursor.execute(sql, (q,))
             return [row[0] for row in cursor.fetchall()]
 
@@ -171,11 +188,15 @@ def main(chunk_count, query_count):
     rows.append(("pgvector HNSW, raw SQL (ef_search 40)", samples, recall(results, truth)))
 
     # The query's vector is given, as if the embedding cache answered.
-    by_text = {}
-    selectors.embed_query = lambda text, embedder=None: by_text[text]
+    by_text: dict[str, list[float]] = {}
 
-    def selector(mode):
-        def run(index):
+    def given_vector(text: str, embedder: Any = None) -> list[float]:
+        return by_text[text]
+
+    selectors.embed_query = given_vector  # type: ignore[attr-defined]  # the bench's stand-in
+
+    def selector(mode: SearchMode) -> Callable[[int], list[int]]:
+        def run(index: int) -> list[int]:
             text = f"q{index}"
             by_text[text] = queries[index].tolist()
             result = selectors.search_chunks(query=text, k=10, mode=mode)
@@ -186,12 +207,17 @@ def main(chunk_count, query_count):
     samples, results = timed(selector("vector"), list(range(query_count)))
     rows.append(("rag selector, vector only", samples, recall(results, truth)))
 
-    def hybrid(index):
-        by_text[query_texts[index]] = queries[index].tolist()
-        return selectors.hybrid_search(query=query_texts[index], course_id=course.pk, k=10)
+    def hybrid(scope: dict[str, Any]) -> Callable[[int], Any]:
+        def run(index: int) -> Any:
+            by_text[query_texts[index]] = queries[index].tolist()
+            return selectors.hybrid_search(query=query_texts[index], k=10, **scope)
 
-    samples, _ = timed(hybrid, list(range(query_count)))
+        return run
+
+    samples, _ = timed(hybrid({}), list(range(query_count)))
     rows.append(("rag selector, hybrid (vector + full-text)", samples, None))
+    samples, _ = timed(hybrid({"course_id": course.pk}), list(range(query_count)))
+    rows.append(("rag selector, hybrid, scoped to a course", samples, None))
 
     try:
         import chromadb
@@ -213,7 +239,7 @@ def main(chunk_count, query_count):
                 )
             print(f"ChromaDB loaded and indexed in {time.perf_counter() - started:.1f}s")
 
-            def chroma(q):
+            def chroma(q: np.ndarray) -> list[int]:
                 found = collection.query(query_embeddings=[q], n_results=10, include=[])
                 return [int(i) for i in found["ids"][0]]
 

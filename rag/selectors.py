@@ -52,7 +52,7 @@ def _scope_sql(
         params["video_id"] = video_id
     if course_id is not None:
         clauses.append(
-            "c.video_id IN (SELECT id FROM courses_video WHERE course_id = %(course_id)s)"
+            "c.video_id = ANY(ARRAY(SELECT id FROM courses_video WHERE course_id = %(course_id)s))"
         )
         params["course_id"] = course_id
     if video_ids is not None:
@@ -126,6 +126,25 @@ ORDER BY score DESC, c.id
 LIMIT %(k)s"""  # noqa: S608
 
 
+def search_prelude(*, ef_search: int, walk_index: bool) -> str:
+    """The SET LOCALs sent with the search statement, in the same message.
+
+    PostgreSQL runs a multi-statement message in one implicit transaction, so they apply to
+    the search alone and cost no extra round trip. Iterative scans make a filtered HNSW scan
+    go on until it has enough rows.
+    """
+    prelude = (
+        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; "
+        "SET LOCAL hnsw.iterative_scan = relaxed_order; "
+    )
+    if walk_index:
+        # A course can hold most of the corpus, which the planner cannot tell from its scope
+        # subquery: it would read and sort every chunk of it. Without sorts, it walks the HNSW
+        # index in distance order, filtered (a single video is small: its b-tree scan is exact).
+        prelude += "SET LOCAL enable_sort = off; "
+    return prelude
+
+
 def _hit(row: Sequence[Any]) -> SearchHit:
     return SearchHit(
         chunk_id=row[0],
@@ -187,13 +206,9 @@ def search_chunks(
         keyword_configs=sorted(tsqueries),
         with_position=with_position,
     )
-    ef_search = max(settings.RAG_HNSW_EF_SEARCH, candidates)
-    # Sent as one simple-protocol message: PostgreSQL runs the three statements in one implicit
-    # transaction, so SET LOCAL applies to the search alone and it costs a single round trip.
-    # Iterative scans make a filtered HNSW scan keep going until it has `candidates` rows.
-    prelude = (
-        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; "
-        "SET LOCAL hnsw.iterative_scan = relaxed_order; "
+    prelude = search_prelude(
+        ef_search=max(settings.RAG_HNSW_EF_SEARCH, candidates),
+        walk_index=use_vector and video_id is None,
     )
     with connection.cursor() as cursor:
         cursor.execute(prelude + sql, params)

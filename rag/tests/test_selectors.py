@@ -232,3 +232,30 @@ def test_filtered_hnsw_scan_still_returns_k():
             selectors.embed_query = original
     assert len(result.hits) == 8
     assert result.hits[0].video_id == ours.pk
+
+
+def test_course_scope_walks_the_hnsw_index_with_the_keyword_part():
+    """A course holding the whole corpus: the planner must not read and sort all of it."""
+    from rag.selectors import _scope_sql, search_prelude
+
+    course = CourseFactory()
+    for index in range(3):
+        video = VideoFactory(course=course)
+        vectors = _random_chunks(video, 1000, "local:multilingual-e5-small-q4", seed=10 + index)
+    scope, scope_params = _scope_sql(video_id=None, course_id=course.pk, video_ids=None)
+    sql = build_search_sql(
+        scope=scope, use_vector=True, keyword_configs=("simple",), with_position=False
+    )
+    params = {
+        **_vector_params(vectors[0], "local:multilingual-e5-small-q4"),
+        **scope_params,
+        "tsquery_simple": "'777'",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rag_transcriptchunk")
+        cursor.execute(search_prelude(ef_search=40, walk_index=True) + "EXPLAIN " + sql, params)
+        while cursor.description is None and cursor.nextset():
+            pass
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "chunk_embedding_hnsw" in plan, plan[:300]
+    assert "chunk_search_vector_gin" in plan, plan[:300]
