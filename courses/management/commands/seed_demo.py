@@ -3,6 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from courses.demo import seed_demo
+from courses.models import Course
+from courses.signals import demo_course_seeded
 
 
 class Command(BaseCommand):
@@ -22,3 +24,6 @@ class Command(BaseCommand):
             else:
                 note = "password unchanged"
             self.stdout.write(f"Demo {credential.role}: {credential.email}  {note}")
+        for _receiver, line in demo_course_seeded.send(sender=Course, course=course):
+            if line:
+                self.stdout.write(str(line))
