@@ -118,7 +118,7 @@ class Sampler:
     """The server's CPU seconds over the run and its peak RSS, sampled every 100 ms."""
 
     def __init__(self, pid: int) -> None:
-        import psutil
+        import psutil  # type: ignore[import-untyped]  # no stubs installed; bench only
 
         self.process = psutil.Process(pid)
         self.peak_rss = 0
@@ -285,9 +285,9 @@ def ratios(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
         if not django or not bare:
             continue
         lines.append(
-            f"| {count} | {django['cpu_ms_per_chat'] / max(bare['cpu_ms_per_chat'], 1e-9):.2f}× "
-            f"| {django['ttfb_p50'] / max(bare['ttfb_p50'], 1e-9):.1f}× "
-            f"| {django['stretch_p95']:.2f}× |"
+            f"| {count} | {django['cpu_ms_per_chat'] / max(bare['cpu_ms_per_chat'], 1e-9):.2f}x "
+            f"| {django['ttfb_p50'] / max(bare['ttfb_p50'], 1e-9):.1f}x "
+            f"| {django['stretch_p95']:.2f}x |"
         )
     return "\n".join(lines)
 
@@ -346,7 +346,7 @@ def main(options: argparse.Namespace) -> None:
                 print(
                     f"N={count} {app}: {summary['completed']}/{count} done, "
                     f"TTFB p50 {1000 * summary['ttfb_p50']:.1f} ms, "
-                    f"duration p95 {summary['stretch_p95']:.2f}× model, "
+                    f"duration p95 {summary['stretch_p95']:.2f}x model, "
                     f"CPU {summary['cpu_ms_per_chat']:.1f} ms/chat"
                     + (f", errors {summary['errors']}" if summary["errors"] else ""),
                     flush=True,
