@@ -72,14 +72,21 @@ def build_search_sql(
     keyword_configs: Sequence[str],
     with_position: bool,
 ) -> str:
-    """The single statement: candidate lists, reciprocal-rank fusion, the hits' columns."""
+    """The single statement: candidate lists, reciprocal-rank fusion, then the k hits' columns.
+
+    Candidates carry their times so that the position boost and the ranking need no join; only
+    the k winners are joined to their text and video.
+    """
     ranked: list[str] = []
     ctes: list[str] = []
     if use_vector:
         ctes.append(
             f"""vec AS (
-    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-        SELECT c.id, c.embedding <=> %(embedding)s::vector AS distance
+    SELECT id, start_time, end_time,
+           row_number() OVER (ORDER BY distance, id) AS rank,
+           {VECTOR_WEIGHT:.3f} AS weight
+    FROM (
+        SELECT c.id, c.start_time, c.end_time, c.embedding <=> %(embedding)s::vector AS distance
         FROM rag_transcriptchunk c
         WHERE c.embedding_model = %(model)s AND {scope}
         ORDER BY c.embedding <=> %(embedding)s::vector
@@ -87,15 +94,18 @@ def build_search_sql(
     ) nearest
 )"""  # noqa: S608  only our own SQL fragments are interpolated; values are parameters
         )
-        ranked.append(f"SELECT id, rank, {VECTOR_WEIGHT:.3f} AS weight FROM vec")  # noqa: S608
+        ranked.append("SELECT * FROM vec")
     if keyword_configs:
         tsquery = " || ".join(
             f"to_tsquery('{config}', %(tsquery_{config})s)" for config in keyword_configs
         )
         ctes.append(
             f"""kw AS (
-    SELECT id, row_number() OVER (ORDER BY relevance DESC, id) AS rank FROM (
-        SELECT c.id, ts_rank(c.search_vector, q.query, 1) AS relevance
+    SELECT id, start_time, end_time,
+           row_number() OVER (ORDER BY relevance DESC, id) AS rank,
+           {KEYWORD_WEIGHT:.3f} AS weight
+    FROM (
+        SELECT c.id, c.start_time, c.end_time, ts_rank(c.search_vector, q.query, 1) AS relevance
         FROM rag_transcriptchunk c,
              (SELECT {tsquery} AS query) q
         WHERE c.search_vector @@ q.query AND {scope}
@@ -104,26 +114,27 @@ def build_search_sql(
     ) matched
 )"""  # noqa: S608  as above
         )
-        ranked.append(f"SELECT id, rank, {KEYWORD_WEIGHT:.3f} AS weight FROM kw")  # noqa: S608
+        ranked.append("SELECT * FROM kw")
     boost = "0"
     if with_position:
+        # Only chunks of the scoped video are candidates, so every one is near or far from it.
         boost = (
-            "CASE WHEN c.video_id = %(video_id)s THEN %(position_weight)s * exp(-GREATEST("
-            "c.start_time - %(position)s, %(position)s - c.end_time, 0) / %(position_scale)s) "
-            "ELSE 0 END"
+            "%(position_weight)s * exp(-GREATEST(MIN(start_time) - %(position)s, "
+            "%(position)s - MIN(end_time), 0) / %(position_scale)s)"
         )
     return f"""WITH {", ".join(ctes)},
 fused AS (
-    SELECT id, SUM(weight / ({RRF_K} + rank)) AS score
+    SELECT id, SUM(weight / ({RRF_K} + rank)) + {boost} AS score
     FROM ({" UNION ALL ".join(ranked)}) ranked
     GROUP BY id
+    ORDER BY score DESC, id
+    LIMIT %(k)s
 )
-SELECT {_HIT_COLUMNS}, f.score + {boost} AS score
+SELECT {_HIT_COLUMNS}, f.score
 FROM fused f
 JOIN rag_transcriptchunk c ON c.id = f.id
 JOIN courses_video v ON v.id = c.video_id
-ORDER BY score DESC, c.id
-LIMIT %(k)s"""  # noqa: S608
+ORDER BY f.score DESC, c.id"""  # noqa: S608
 
 
 def search_prelude(*, ef_search: int, walk_index: bool) -> str:
