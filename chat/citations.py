@@ -24,6 +24,12 @@ class CitationFilter:
         self._space = ""  # whitespace held until we know whether a dropped citation follows
 
     def feed(self, text: str) -> str:
+        if not self._held and "[" not in text:
+            # The common case: no bracket in sight, only trailing whitespace is held back.
+            text = self._space + text
+            kept = text.rstrip()
+            self._space = text[len(kept) :]
+            return kept
         out: list[str] = []
         for char in text:
             out.append(self._push(char))

@@ -60,6 +60,9 @@ def ask_and_check_citation(page, base_url, youtube_id, question):
     seconds = citation.get_attribute("data-seconds")
     citation.click()
     page.wait_for_selector(f'#seek-status[data-seconds="{seconds}"]')
+    assert page.inner_text("#status") == "Answered by: local"
+    minutes, rest = divmod(int(seconds), 60)
+    assert page.inner_text("#seek-status") == f"Playing from {minutes}:{rest:02d}"
     src = page.get_attribute("#video-frame", "src")
     assert f"/embed/{youtube_id}?" in src
     assert f"start={seconds}" in src
