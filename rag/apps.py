@@ -13,14 +13,24 @@ def _embeddings_probe() -> Any:
     return ComponentHealth("ok", {"provider": provider, "model": active_model_id()})
 
 
+def _ingest_demo_transcripts(sender: Any, course: Any = None, **kwargs: Any) -> str:
+    """`seed_demo` has created the demo course: give its videos their transcripts."""
+    from rag.demo import ingest_demo_transcripts
+
+    count = ingest_demo_transcripts()
+    return f"Demo transcripts: {count} videos ingested and searchable"
+
+
 class RagConfig(AppConfig):
     name = "rag"
     verbose_name = "Transcripts and search"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses.signals import demo_course_seeded
         from learnwithavi.health import register_cache_stats, register_probe
         from rag.embeddings import cache_stats
 
+        demo_course_seeded.connect(_ingest_demo_transcripts, dispatch_uid="rag-demo-transcripts")
         register_probe("embeddings", _embeddings_probe)
         register_cache_stats("embeddings", cache_stats)

@@ -29,3 +29,18 @@ def test_ingest_demo_transcripts_is_idempotent(demo_videos):
 def test_ingest_demo_transcripts_skips_missing_videos():
     VideoFactory(youtube_id="lwaDemoEn01", duration=600)
     assert ingest_demo_transcripts() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_makes_the_demo_course_searchable():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from rag.selectors import hybrid_search
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Demo transcripts: 3 videos ingested" in out.getvalue()
+    result = hybrid_search(query="מה זה קצב למידה?", k=1)
+    assert result.hits[0].youtube_id == "lwaDemoHe02"
