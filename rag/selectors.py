@@ -137,6 +137,16 @@ JOIN courses_video v ON v.id = c.video_id
 ORDER BY f.score DESC, c.id"""  # noqa: S608
 
 
+def build_vector_sql(*, scope: str) -> str:
+    """Vector-only search needs no fusion: the k nearest chunks with their columns."""
+    return f"""SELECT {_HIT_COLUMNS}
+FROM rag_transcriptchunk c
+JOIN courses_video v ON v.id = c.video_id
+WHERE c.embedding_model = %(model)s AND {scope}
+ORDER BY c.embedding <=> %(embedding)s::vector
+LIMIT %(k)s"""  # noqa: S608  only our own SQL fragments are interpolated
+
+
 def search_prelude(*, ef_search: int, walk_index: bool) -> str:
     """The SET LOCALs sent with the search statement, in the same message.
 
@@ -211,12 +221,16 @@ def search_chunks(
         )
     candidates = max(4 * k, 40)
     params["candidates"] = candidates
-    sql = build_search_sql(
-        scope=scope,
-        use_vector=use_vector,
-        keyword_configs=sorted(tsqueries),
-        with_position=with_position,
-    )
+    vector_only = use_vector and not use_keyword and not with_position
+    if vector_only:
+        sql = build_vector_sql(scope=scope)
+    else:
+        sql = build_search_sql(
+            scope=scope,
+            use_vector=use_vector,
+            keyword_configs=sorted(tsqueries),
+            with_position=with_position,
+        )
     prelude = search_prelude(
         ef_search=max(settings.RAG_HNSW_EF_SEARCH, candidates),
         walk_index=use_vector and video_id is None,
@@ -226,6 +240,9 @@ def search_chunks(
         while cursor.description is None and cursor.nextset():
             pass
         rows = cursor.fetchall()
+    if vector_only:
+        # The same scale as fused scores: what a vector rank alone earns.
+        rows = [(*row, VECTOR_WEIGHT / (RRF_K + rank)) for rank, row in enumerate(rows, start=1)]
     return SearchResult(hits=[_hit(row) for row in rows], mode=answered)
 
 
