@@ -83,6 +83,7 @@ class ConversationsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="conversations_list",
         summary="My conversations with the tutor, newest first",
         responses=_paginated("PaginatedConversationList", ConversationOutputSerializer(many=True)),
     )
@@ -96,6 +97,7 @@ class ConversationApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="conversation_retrieve",
         summary="One of my conversations with its messages and cited sources",
         responses=ConversationDetailOutputSerializer,
     )

@@ -144,3 +144,12 @@ def test_demo_page_lists_visible_videos(client, django_assert_max_num_queries):
     assert "Visible one" in html
     assert "Hidden one" not in html
     assert response.cookies["csrftoken"]
+
+
+def test_the_chat_stream_is_in_the_openapi_schema(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    post = schema["paths"]["/api/chat"]["post"]
+    assert "text/event-stream" in post["responses"]["200"]["content"]
+    assert schema["components"]["schemas"]["ChatRequest"]["required"] == ["message"]
+    assert "/api/conversations" in schema["paths"]
+    assert "/api/usage" in schema["paths"]

@@ -424,3 +424,17 @@ async def test_get_is_not_allowed(client):
     response = await client.get("/api/chat")
     assert response.status_code == 405
     assert json.loads(response.content)["code"] == "method_not_allowed"
+
+
+async def test_a_provider_silent_past_the_first_token_timeout_is_skipped(
+    client, video, fake_anthropic, fake_openai_chat, settings
+):
+    from testing.fake_http import Reply
+
+    settings.CHAT_FIRST_TOKEN_TIMEOUT = 0.3
+    fake_anthropic.fail_next(Reply(delay=1.5, body=b"{}"))
+    events, _ = await read_stream(
+        await post(client, {"message": "What is overfitting?", "videoId": str(video.pk)})
+    )
+    assert events[-1]["type"] == "done"
+    assert events[-1]["provider"] == "openai"

@@ -340,3 +340,9 @@ if not WHISPER_MODEL_DIR and (BASE_DIR / "var" / "whisper-base" / "model.bin").i
 # Passwords of the demo instructor and student; unset: generated and printed once, on creation.
 DEMO_INSTRUCTOR_PASSWORD = env.str("DEMO_INSTRUCTOR_PASSWORD", default="")
 DEMO_STUDENT_PASSWORD = env.str("DEMO_STUDENT_PASSWORD", default="")
+
+# --- Chat (continued): POST /api/chat is a plain async view; a schema hook documents it -----
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "chat.schema.document_chat_stream",
+]
