@@ -68,6 +68,7 @@ def vector_literal(vector: Sequence[float]) -> str:
 def build_search_sql(
     *,
     scope: str,
+    keyword_scope: str | None = None,
     use_vector: bool,
     keyword_configs: Sequence[str],
     with_position: bool,
@@ -108,7 +109,7 @@ def build_search_sql(
         SELECT c.id, c.start_time, c.end_time, ts_rank(c.search_vector, q.query, 1) AS relevance
         FROM rag_transcriptchunk c,
              (SELECT {tsquery} AS query) q
-        WHERE c.search_vector @@ q.query AND {scope}
+        WHERE c.search_vector @@ q.query AND {keyword_scope or scope}
         ORDER BY relevance DESC
         LIMIT %(candidates)s
     ) matched
@@ -227,6 +228,9 @@ def search_chunks(
     else:
         sql = build_search_sql(
             scope=scope,
+            # Matching terms are few: a filter on them beats intersecting the GIN bitmap with
+            # every video of a course (`IS TRUE` keeps the b-tree out of it). One video is small.
+            keyword_scope=scope if video_id is not None else f"({scope}) IS TRUE",
             use_vector=use_vector,
             keyword_configs=sorted(tsqueries),
             with_position=with_position,
