@@ -137,7 +137,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- AI providers (each configures itself only when its key is set) --------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="") or None
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+# claude-sonnet-4-5 reaches end-of-life on 2026-11-30 (the SDK warns about it).
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-6")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_CHAT_MODEL = env.str("OPENAI_CHAT_MODEL", default="gpt-4o-mini")
@@ -247,6 +248,12 @@ LOGGING = {
 
 # --- Estimated AI costs, USD: per million tokens, per 1,000 characters, per audio minute -----
 AI_PRICES: dict[str, dict[str, float]] = {
+    "anthropic:claude-sonnet-4-6": {
+        "input": 3.0,
+        "output": 15.0,
+        "cache_read": 0.30,
+        "cache_write": 3.75,
+    },
     "anthropic:claude-sonnet-4-5": {
         "input": 3.0,
         "output": 15.0,
