@@ -4,10 +4,13 @@ The client is the signed-in user, else the IP address; a proxy's X-Forwarded-For
 only when the direct peer is a trusted proxy, so a spoofed header cannot buy a fresh quota.
 """
 
+import asyncio
 import hashlib
 import ipaddress
 import math
+import pickle
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,10 +108,9 @@ def rate_for(scope: str) -> Rate:
     return Rate.parse(settings.RATE_LIMITS[scope])
 
 
-def _window(scope: str, identity: str, rate: Rate, now: float) -> tuple[str, int]:
-    window = int(now // rate.period)
+def _keys(scope: str, identity: str) -> tuple[str, str]:
     digest = hashlib.sha256(identity.encode()).hexdigest()[:24]
-    return f"rl:{scope}:{digest}:{window}", (window + 1) * rate.period
+    return f"rl:{scope}:{digest}", f"rl:{scope}:{digest}:start"
 
 
 def _result(rate: Rate, count: int, reset_at: int) -> RateLimitResult:
@@ -121,29 +123,63 @@ def _result(rate: Rate, count: int, reset_at: int) -> RateLimitResult:
 
 
 def hit(scope: str, identity: str) -> RateLimitResult:
-    """Count one request of `identity` against `scope`'s rate."""
+    """Count one request of `identity` against `scope`'s rate.
+
+    The window opens with the client's first request and lasts one period, so a burst is never
+    split by a clock boundary (which would let a fixed calendar window admit twice the limit).
+    """
     rate = rate_for(scope)
-    key, reset_at = _window(scope, identity, rate, time.time())
-    cache.add(key, 0, timeout=rate.period + 1)
+    counter, start_key = _keys(scope, identity)
+    now = time.time()
+    cache.add(start_key, now, timeout=rate.period)
+    cache.add(counter, 0, timeout=rate.period)
     try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add and incr
-        cache.add(key, 1, timeout=rate.period + 1)
+        count = int(cache.incr(counter))
+    except ValueError:  # the window closed between add and incr: this request opens a new one
+        cache.add(start_key, now, timeout=rate.period)
+        cache.add(counter, 1, timeout=rate.period)
         count = 1
-    return _result(rate, count, reset_at)
+    start = cache.get(start_key, now)
+    return _result(rate, count, math.ceil(float(start) + rate.period))
+
+
+_async_redis_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _async_redis() -> Any:
+    """A redis.asyncio client for the running loop (a client may not cross event loops)."""
+    import redis.asyncio
+
+    loop = asyncio.get_running_loop()
+    client = _async_redis_clients.get(loop)
+    if client is None:
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+        _async_redis_clients[loop] = client
+    return client
 
 
 async def ahit(scope: str, identity: str) -> RateLimitResult:
-    """`hit` for async views."""
+    """`hit` for async views, without a thread hop.
+
+    Django's async cache methods run the sync ones in the one thread-sensitive executor, which
+    streaming views share; so Redis is spoken to natively (the same keys and values as the sync
+    path), and the local-memory cache, which does no I/O, is called directly.
+    """
+    if "redis" not in settings.CACHES["default"]["BACKEND"]:
+        return hit(scope, identity)
     rate = rate_for(scope)
-    key, reset_at = _window(scope, identity, rate, time.time())
-    await cache.aadd(key, 0, timeout=rate.period + 1)
-    try:
-        count = await cache.aincr(key)
-    except ValueError:
-        await cache.aadd(key, 1, timeout=rate.period + 1)
-        count = 1
-    return _result(rate, count, reset_at)
+    counter, start_key = (cache.make_key(key) for key in _keys(scope, identity))
+    now = time.time()
+    async with _async_redis().pipeline(transaction=True) as pipe:
+        pipe.set(start_key, pickle.dumps(now), ex=rate.period, nx=True)
+        pipe.set(counter, 0, ex=rate.period, nx=True)
+        pipe.incr(counter)
+        pipe.get(start_key)
+        _, _, count, start = await pipe.execute()
+    opened = pickle.loads(start) if start else now  # noqa: S301  our own value, written above
+    return _result(rate, int(count), math.ceil(float(opened) + rate.period))
 
 
 def check_request(request: HttpRequest, scope: str, user: Any = None) -> RateLimitResult:

@@ -82,7 +82,8 @@ def test_signed_in_users_are_limited_per_user(student_client, instructor_client)
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_limit_holds_across_two_server_processes_on_one_redis():
-    env = {"RATE_LIMIT_AUTH": "4/m", "CACHE_KEY_PREFIX": "lwa-rl-test-two-processes"}
+    # A day-long window: a minute boundary between the requests would reset the count.
+    env = {"RATE_LIMIT_AUTH": "4/d", "CACHE_KEY_PREFIX": "lwa-rl-test-two-processes"}
     import redis as redis_client
 
     from conftest import REDIS_URL
@@ -98,3 +99,25 @@ def test_limit_holds_across_two_server_processes_on_one_redis():
                 httpx.post(f"{base}{TOKEN_URL}", json=BAD_LOGIN, timeout=10).status_code
             )
     assert statuses == [401, 401, 401, 401, 429, 429]
+
+
+@pytest.mark.redis
+@override_settings(RATE_LIMITS={**RATE_LIMITS, "chat": "3/m"})
+async def test_async_and_sync_paths_share_one_redis_counter():
+    from learnwithavi.ratelimit import ahit, hit
+
+    first = await ahit("chat", "ip:192.0.2.10")
+    second = hit("chat", "ip:192.0.2.10")
+    third = await ahit("chat", "ip:192.0.2.10")
+    fourth = await ahit("chat", "ip:192.0.2.10")
+    assert [first.remaining, second.remaining, third.remaining] == [2, 1, 0]
+    assert not fourth.allowed
+    assert (await ahit("chat", "ip:192.0.2.11")).allowed
+
+
+@override_settings(RATE_LIMITS={**RATE_LIMITS, "chat": "2/m"})
+async def test_async_path_counts_in_local_memory():
+    from learnwithavi.ratelimit import ahit
+
+    results = [await ahit("chat", "ip:192.0.2.20") for _ in range(3)]
+    assert [r.allowed for r in results] == [True, True, False]
