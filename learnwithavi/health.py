@@ -96,7 +96,7 @@ def broker_health() -> ComponentHealth:
     from learnwithavi.celery import app
 
     def connect() -> None:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
 
     try:

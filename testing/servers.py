@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,8 @@ def uvicorn_server(env: Mapping[str, str] | None = None, *, workers: int = 1) ->
         "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": current_database_url(),
+        # Its own cache namespace on a shared Redis: nothing cached by an earlier server leaks in.
+        "CACHE_KEY_PREFIX": f"lwa-server-{uuid.uuid4().hex[:8]}",
         **(env or {}),
     }
     command = [
