@@ -1,10 +1,6 @@
 """The voice endpoints over a real socket, served by uvicorn as in production."""
 
-import os
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -12,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from learnwithavi.models import AIUsage
 from testing.fake_elevenlabs import API_KEY, FakeElevenLabs, fake_audio
-from testing.servers import ROOT, current_database_url, free_port
+from testing.servers import uvicorn_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -24,43 +20,8 @@ def bearer(student):
     return {"Authorization": f"Bearer {Token.objects.create(user=student).key}"}
 
 
-@contextmanager
-def uvicorn_app(app: str, env: dict[str, str]):
-    """testing.servers.uvicorn_server for a given ASGI application path."""
-    port = free_port()
-    full_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": current_database_url(),
-        **env,
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-        "--lifespan", "off", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env)  # noqa: S603
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base_url}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@pytest.fixture(params=["learnwithavi.asgi:application", "voice.tests.asgi_app:application"])
-def server(request):
+@pytest.fixture
+def server():
     with FakeElevenLabs(chunk_count=6, interval=0.05) as fake:
         env = {
             "ELEVENLABS_API_KEY": API_KEY,
@@ -69,14 +30,14 @@ def server(request):
             "WHISPER_MODEL_DIR": "/nonexistent",
             "VOICE_STT_MAX_BYTES": str(LIMIT),
         }
-        with uvicorn_app(request.param, env) as base_url:
+        with uvicorn_server(env) as base_url:
             yield base_url, fake
 
 
 @pytest.fixture
 def wrapped_server():
     env = {"OPENAI_API_KEY": "", "VOICE_STT_MAX_BYTES": str(LIMIT)}
-    with uvicorn_app("voice.tests.asgi_app:application", env) as base_url:
+    with uvicorn_server(env) as base_url:
         yield base_url
 
 
