@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -202,7 +204,7 @@ class VideoAdmin(RoleScopedAdmin[Video]):
     list_select_related = ("course",)
     ordering = ("course__title", "order_index")
     # Positions change in the course's inline, where a whole new order is saved at once.
-    readonly_fields = ("order_index", "transcript_status", "transcript_error")
+    readonly_fields = ("order_index", "transcript_status", "transcript_error", "transcript_upload")
     fields = (
         "course",
         "youtube_id",
@@ -211,7 +213,19 @@ class VideoAdmin(RoleScopedAdmin[Video]):
         "order_index",
         "transcript_status",
         "transcript_error",
+        "transcript_upload",
     )
+
+    @admin.display(description=_("Transcript"))
+    def transcript_upload(self, obj: Video) -> str:
+        """A link to the transcript upload page (rag's admin), by URL name: no import of rag."""
+        if obj.pk is None:
+            return "-"
+        try:
+            url = reverse("admin:rag_transcriptsource_add")
+        except NoReverseMatch:
+            return "-"
+        return format_html('<a href="{}?video={}">{}</a>', url, obj.pk, _("Upload a transcript"))
 
     def _manages(self, request: HttpRequest, obj: Any) -> bool:
         return can_manage_course(user=request.user, course=obj.course)

@@ -179,3 +179,16 @@ def test_video_admin_add_appends(instructor):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Video.objects.get(youtube_id="added_vid01").order_index == 1
+
+
+@pytest.mark.django_db
+def test_video_page_links_to_the_transcript_upload(client):
+    from accounts.tests.factories import InstructorFactory
+
+    instructor = InstructorFactory()
+    video = VideoFactory(course=CourseFactory(owner=instructor))
+    client.force_login(instructor)
+    page = client.get(f"/admin/courses/video/{video.pk}/change/").content.decode()
+    assert f"/admin/rag/transcriptsource/add/?video={video.pk}" in page
+    upload = client.get(f"/admin/rag/transcriptsource/add/?video={video.pk}")
+    assert upload.status_code == 200
