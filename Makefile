@@ -75,9 +75,12 @@ pytest: install-dev
 test: install-dev lint typecheck pytest
 
 bench: install-dev
+	$(BIN)/pip install -q -r requirements-bench.txt
 	$(PY) bench/retrieval_eval.py
 	$(PY) bench/search_bench.py
+	$(PY) bench/ingest_bench.py
 	$(PY) bench/chat_load.py
+	$(PY) bench/voice_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache staticfiles
