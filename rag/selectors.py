@@ -1,7 +1,8 @@
 """Reads: hybrid search over transcript chunks, chunks by id, a video's transcript.
 
 `hybrid_search` fuses a vector (HNSW, cosine, active model only) and a full-text ranking by
-reciprocal rank in one SQL statement. If the embedding provider fails, it answers from the
+reciprocal rank in one SQL statement. The full-text ranking orders chunks by how many of the
+question's words they hold, then by ts_rank. If the embedding provider fails, it answers from the
 full-text ranking alone and says so (`mode="keyword"`).
 """
 
@@ -19,7 +20,7 @@ from django.db.models import QuerySet
 from rag.embeddings import embed_query
 from rag.models import TranscriptChunk
 from rag.providers import EmbeddingError, get_embedder
-from rag.text import tsquery_parts
+from rag.text import tsquery_parts, tsquery_terms
 from rag.types import SearchHit, SearchMode, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ KEYWORD_WEIGHT = 0.7
 # distance (seconds) from it.
 POSITION_WEIGHT = 0.5 / (RRF_K + 1)
 POSITION_SCALE = 120.0
+# A full-text candidate must hold at least this share of the query words that the best
+# candidate holds. ts_rank knows no rarity (no IDF): under an OR-query, a chunk that only repeats
+# the lecture's topic word ("tree") would otherwise enter the keyword ranking, and reciprocal-rank
+# fusion rewards a chunk for being in both rankings far more than for its rank in either.
+KEYWORD_MIN_SHARE = 0.5
 MAX_K = 50
 
 _HIT_COLUMNS = "c.id, c.video_id, v.youtube_id, v.title, c.start_time, c.end_time, c.text"
@@ -72,6 +78,7 @@ def build_search_sql(
     use_vector: bool,
     keyword_configs: Sequence[str],
     with_position: bool,
+    keyword_terms: Sequence[Sequence[str]] = (),
 ) -> str:
     """The single statement: candidate lists, reciprocal-rank fusion, then the k hits' columns.
 
@@ -100,19 +107,34 @@ def build_search_sql(
         tsquery = " || ".join(
             f"to_tsquery('{config}', %(tsquery_{config})s)" for config in keyword_configs
         )
+        # How many query words a chunk holds (each word: any of its forms, in any config).
+        matched = (
+            " + ".join(
+                "(c.search_vector @@ ("
+                + " || ".join(f"to_tsquery('{config}', %(term{i}_{config})s)" for config in configs)
+                + "))::int"
+                for i, configs in enumerate(keyword_terms)
+            )
+            or "1"
+        )
         ctes.append(
             f"""kw AS (
     SELECT id, start_time, end_time,
-           row_number() OVER (ORDER BY relevance DESC, id) AS rank,
+           row_number() OVER (ORDER BY matched DESC, relevance DESC, id) AS rank,
            {KEYWORD_WEIGHT:.3f} AS weight
     FROM (
-        SELECT c.id, c.start_time, c.end_time, ts_rank(c.search_vector, q.query, 1) AS relevance
-        FROM rag_transcriptchunk c,
-             (SELECT {tsquery} AS query) q
-        WHERE c.search_vector @@ q.query AND {keyword_scope or scope}
-        ORDER BY relevance DESC
-        LIMIT %(candidates)s
-    ) matched
+        SELECT id, start_time, end_time, relevance, matched, max(matched) OVER () AS best
+        FROM (
+            SELECT c.id, c.start_time, c.end_time,
+                   ts_rank(c.search_vector, q.query, 1) AS relevance, {matched} AS matched
+            FROM rag_transcriptchunk c,
+                 (SELECT {tsquery} AS query) q
+            WHERE c.search_vector @@ q.query AND {keyword_scope or scope}
+            ORDER BY matched DESC, relevance DESC
+            LIMIT %(candidates)s
+        ) matching
+    ) counted
+    WHERE matched >= {KEYWORD_MIN_SHARE:.3f} * best
 )"""  # noqa: S608  as above
         )
         ranked.append("SELECT * FROM kw")
@@ -205,6 +227,9 @@ def search_chunks(
             use_vector = False
             tsqueries = tsquery_parts(query)
     params.update({f"tsquery_{config}": text for config, text in tsqueries.items()})
+    terms = tsquery_terms(query) if tsqueries else []
+    for i, term in enumerate(terms):
+        params.update({f"term{i}_{config}": text for config, text in term.items()})
     use_keyword = bool(tsqueries)
     answered: SearchMode = (
         "hybrid" if use_vector and use_keyword else "vector" if use_vector else "keyword"
@@ -234,6 +259,7 @@ def search_chunks(
             use_vector=use_vector,
             keyword_configs=sorted(tsqueries),
             with_position=with_position,
+            keyword_terms=[sorted(term) for term in terms],
         )
     prelude = search_prelude(
         ef_search=max(settings.RAG_HNSW_EF_SEARCH, candidates),

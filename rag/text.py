@@ -100,6 +100,21 @@ def tsquery_parts(query: str) -> dict[str, str]:
     }
 
 
+def tsquery_terms(query: str) -> list[dict[str, str]]:
+    """Per meaningful query word, its OR-tsquery text by configuration (as `tsquery_parts`).
+
+    The search counts how many of them a chunk matches: a chunk that holds more of the
+    question's words ranks above one that repeats a single word.
+    """
+    terms: list[dict[str, str]] = []
+    for forms in query_terms(query):
+        text = " | ".join(f"'{lexeme}'" for lexeme in forms)
+        terms.append(
+            {"simple": text} if _HEBREW_WORD.match(forms[0]) else {"simple": text, "english": text}
+        )
+    return terms
+
+
 def tsquery_text(query: str) -> str:
     """An OR-tsquery over every form of every query word; empty when nothing is left."""
     lexemes: list[str] = []

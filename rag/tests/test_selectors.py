@@ -259,3 +259,41 @@ def test_course_scope_walks_the_hnsw_index_with_the_keyword_part():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "chunk_embedding_hnsw" in plan, plan[:300]
     assert "chunk_search_vector_gin" in plan, plan[:300]
+
+
+def _text_chunks(video, texts):
+    TranscriptChunk.objects.bulk_create(
+        TranscriptChunk(
+            video=video,
+            position=i,
+            start_time=10 * i,
+            end_time=10 * i + 9,
+            text=text,
+            search_text=index_text(text),
+            content_hash=str(i),
+        )
+        for i, text in enumerate(texts)
+    )
+    chunks = video.transcript_chunks.order_by("position")
+    return {text: chunk.pk for text, chunk in zip(texts, chunks, strict=True)}
+
+
+def test_keyword_ranking_prefers_chunks_holding_more_of_the_question():
+    """ts_rank has no IDF: a chunk repeating the topic word must not beat the one that answers.
+
+    Under the OR-query every chunk of a lecture about trees matches "tree"; those that hold
+    less than half as many of the question's words as the best chunk stay out of the keyword
+    ranking, so that the fusion does not reward them for merely being in it.
+    """
+    video = VideoFactory()
+    repeats = "A tree, a tree and a tree: trees split into trees, and each tree splits again."
+    answers = "At every node, the tree chooses the split that makes the groups purest."
+    topic = "A forest is many trees; the trees vote."
+    ids = _text_chunks(video, [repeats, answers, topic])
+    result = search_chunks(
+        query="How does a decision tree choose where it splits?", video_id=video.pk, mode="keyword"
+    )
+    assert result.mode == "keyword"
+    ranked = [hit.chunk_id for hit in result.hits]
+    assert ranked[0] == ids[answers]
+    assert ids[topic] not in ranked

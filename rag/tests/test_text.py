@@ -1,6 +1,13 @@
 import pytest
 
-from rag.text import index_text, normalize, prefix_variants, query_terms, tsquery_text
+from rag.text import (
+    index_text,
+    normalize,
+    prefix_variants,
+    query_terms,
+    tsquery_terms,
+    tsquery_text,
+)
 
 
 def test_niqqud_punctuation_and_final_letters():
@@ -37,3 +44,12 @@ def test_query_terms_drop_question_words():
 def test_tsquery_is_an_or_of_quoted_lexemes():
     assert tsquery_text("ירידה בגרדיאנט") == "'ירידה' | 'בגרדיאנט' | 'גרדיאנט'"
     assert tsquery_text("מה זה?") == ""
+
+
+def test_tsquery_terms_give_each_word_its_forms_by_configuration():
+    """One entry per meaningful word, so the search can count how many of them a chunk holds."""
+    assert tsquery_terms("What is ובגרדיאנט in splits?") == [
+        {"simple": "'ובגרדיאנט' | 'בגרדיאנט' | 'גרדיאנט'"},
+        {"simple": "'splits'", "english": "'splits'"},
+    ]
+    assert tsquery_terms("מה זה?") == []
