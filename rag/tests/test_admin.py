@@ -38,9 +38,21 @@ def test_instructor_uploads_a_transcript_in_the_admin(
 def test_admin_upload_shows_parse_errors_on_the_form(staff_client, instructor):
     video = VideoFactory(course=CourseFactory(owner=instructor))
     file = SimpleUploadedFile("bad.srt", b"1\n00:00:09,000 --> 00:00:01,000\nx\n")
-    response = staff_client.post(ADD, {"video": str(video.pk), "file": file})
+    response = staff_client.post(
+        ADD, {"video": str(video.pk), "file": file}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert "Line 2" in response.content.decode()
+
+
+def test_admin_parse_errors_are_translated(staff_client, instructor):
+    video = VideoFactory(course=CourseFactory(owner=instructor))
+    file = SimpleUploadedFile("bad.srt", b"1\n00:00:09,000 --> 00:00:01,000\nx\n")
+    response = staff_client.post(
+        ADD, {"video": str(video.pk), "file": file}, HTTP_ACCEPT_LANGUAGE="he"
+    )
+    assert response.status_code == 200
+    assert "שורה 2" in response.content.decode()
     assert not TranscriptSource.objects.exists()
 
 
