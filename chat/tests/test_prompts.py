@@ -64,7 +64,10 @@ def test_extractive_answer_quotes_the_best_sentences_with_citations():
     ]
     answer = compose_answer("When does overfitting happen?", sources)
     assert answer.startswith("Here is what the video says:")
-    assert "(0:30) Overfitting happens when a model memorizes noise. [2]" in answer
+    # The next sentence ("It ...") continues the quoted one, so it is kept with it.
+    assert "(0:30) Overfitting happens when a model memorizes noise. It fails on new data. [2]" in (
+        answer
+    )
     assert "Welcome" not in answer
 
 
