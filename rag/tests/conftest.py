@@ -1,8 +1,8 @@
 import pytest
 from django.test import override_settings
 
+from courses.tests.factories import CourseFactory, VideoFactory
 from rag.providers import _build
-from rag.tests.factories import CourseFactory, VideoFactory
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
 
 VTT = """WEBVTT

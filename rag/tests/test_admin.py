@@ -2,9 +2,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from courses.tests.factories import CourseFactory, VideoFactory
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.tests.conftest import VTT
-from rag.tests.factories import CourseFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 

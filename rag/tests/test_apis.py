@@ -3,9 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from courses.models import TranscriptStatus
+from courses.tests.factories import CourseFactory, VideoFactory
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.tests.conftest import VTT
-from rag.tests.factories import CourseFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 

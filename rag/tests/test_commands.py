@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from courses.models import Video
+from courses.tests.factories import CourseFactory, VideoFactory
 from rag.models import TranscriptChunk
 from rag.providers import _build
 from rag.tests.conftest import VTT
-from rag.tests.factories import CourseFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 
+from courses.tests.factories import VideoFactory
 from rag.demo import DEMO_DIR, DEMO_TRANSCRIPTS, ingest_demo_transcripts
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import parse_vtt
-from rag.tests.factories import VideoFactory
 
 DURATIONS = {"lwaDemoHe01": 540, "lwaDemoHe02": 660, "lwaDemoEn01": 600}
 

@@ -3,6 +3,7 @@ import pytest
 from django.db import connection, connections
 from django.test import override_settings
 
+from courses.tests.factories import CourseFactory, VideoFactory
 from rag.models import TranscriptChunk
 from rag.providers import _build
 from rag.selectors import (
@@ -13,7 +14,6 @@ from rag.selectors import (
     search_chunks,
     vector_literal,
 )
-from rag.tests.factories import CourseFactory, VideoFactory
 from rag.text import index_text
 
 pytestmark = pytest.mark.django_db

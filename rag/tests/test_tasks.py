@@ -9,10 +9,10 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from courses.tests.factories import CourseFactory, VideoFactory
 from learnwithavi.celery import app
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.tests.conftest import VTT
-from rag.tests.factories import CourseFactory, VideoFactory
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings, server_error
 from testing.servers import ROOT, current_database_url
 
