@@ -131,10 +131,11 @@ def _timeout() -> Any:
     return httpx2.Timeout(connect=5.0, read=first_token, write=10.0, pool=5.0)
 
 
-class AnthropicChatModel:
-    """Claude through the `anthropic` SDK; the system prompt and the sources are cached blocks."""
+class _VendorChatModel:
+    """A paid vendor reached through its SDK: one async client per event loop, no SDK retries
+    (failover to the next provider is ours to decide, and only before the first token)."""
 
-    provider = "anthropic"
+    provider = ""
     paid = True
 
     def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
@@ -144,17 +145,23 @@ class AnthropicChatModel:
         self._clients = _PerLoopClient()
 
     def _client(self) -> Any:
-        def make() -> Any:
-            import anthropic
+        return self._clients.get(self._make_client)
 
-            return anthropic.AsyncAnthropic(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                max_retries=0,
-                timeout=_timeout(),
-            )
+    def _make_client(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must build its SDK client")
 
-        return self._clients.get(make)
+
+class AnthropicChatModel(_VendorChatModel):
+    """Claude through the `anthropic` SDK; the system prompt and the sources are cached blocks."""
+
+    provider = "anthropic"
+
+    def _make_client(self) -> Any:
+        import anthropic
+
+        return anthropic.AsyncAnthropic(
+            api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=_timeout()
+        )
 
     def request(self, prompt: ChatPrompt) -> dict[str, Any]:
         """The Messages API parameters (public so tests can read what would be sent)."""
@@ -235,30 +242,17 @@ class AnthropicChatModel:
         yield StreamEnd(Usage(**usage), stop_reason)
 
 
-class OpenAIChatModel:
+class OpenAIChatModel(_VendorChatModel):
     """OpenAI Chat Completions through the `openai` SDK (the fallback)."""
 
     provider = "openai"
-    paid = True
 
-    def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
-        self.api_key = api_key
-        self.model = model
-        self.base_url = base_url
-        self._clients = _PerLoopClient()
+    def _make_client(self) -> Any:
+        import openai
 
-    def _client(self) -> Any:
-        def make() -> Any:
-            import openai
-
-            return openai.AsyncOpenAI(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                max_retries=0,
-                timeout=_timeout(),
-            )
-
-        return self._clients.get(make)
+        return openai.AsyncOpenAI(
+            api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=_timeout()
+        )
 
     def request(self, prompt: ChatPrompt) -> dict[str, Any]:
         messages: list[dict[str, Any]] = [
