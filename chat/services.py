@@ -190,7 +190,10 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
                 videos_visible_to(user=user).filter(course_id=course_id).values_list("id")
             )
         ]
-    hits = await sync_to_async(_retrieve)(
+    # Not thread-sensitive: each retrieval takes a pooled connection on a worker thread of its
+    # own and closes it, so concurrent chats search in parallel instead of queueing on the one
+    # thread that thread-sensitive calls share.
+    hits = await sync_to_async(_retrieve, thread_sensitive=False)(
         data=data, video_id=video_id, course_id=course_id, chunk_video_ids=chunk_video_ids
     )
     prompt = build_prompt(
