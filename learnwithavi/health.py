@@ -131,27 +131,30 @@ def health_report() -> tuple[Status, dict[str, Any]]:
         "status": status,
         "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
         "services": {name: c.as_dict() for name, c in components.items()},
-        "providers": _provider_summary(),
+        "providers": _provider_summary(components),
         "cache": cache_stats,
     }
     return status, report
 
 
-def _provider_summary() -> dict[str, Any]:
-    """Which vendor keys are configured and which provider serves each capability."""
-    anthropic, openai = bool(settings.ANTHROPIC_API_KEY), bool(settings.OPENAI_API_KEY)
-    elevenlabs = bool(settings.ELEVENLABS_API_KEY)
-    chat = "anthropic" if anthropic else "openai" if openai else "local"
-    stt = "openai" if openai else "faster-whisper" if settings.WHISPER_MODEL_DIR else "none"
+def _provider_summary(components: dict[str, ComponentHealth]) -> dict[str, Any]:
+    """Which vendor keys are configured, and which provider serves each capability.
+
+    The active providers come from the apps' own probes, which know what is really available
+    (a Whisper model on disk, a local voice), rather than being guessed here from settings.
+    """
+    chat = components.get("chat")
+    fallback = chat.details.get("fallback") if chat else None
     return {
-        "anthropic": {"configured": anthropic},
-        "openai": {"configured": openai},
-        "elevenlabs": {"configured": elevenlabs},
+        "anthropic": {"configured": bool(settings.ANTHROPIC_API_KEY)},
+        "openai": {"configured": bool(settings.OPENAI_API_KEY)},
+        "elevenlabs": {"configured": bool(settings.ELEVENLABS_API_KEY)},
         "active": {
-            "chat": chat,
-            "chatFallback": "openai" if anthropic and openai else None,
-            "embeddings": "openai" if openai else "local",
-            "tts": "elevenlabs" if elevenlabs else "espeak-ng",
-            "stt": stt,
+            **{
+                name: components[name].details.get("provider")
+                for name in ("chat", "embeddings", "tts", "stt")
+                if name in components
+            },
+            "chatFallback": fallback[0] if fallback else None,
         },
     }

@@ -48,3 +48,10 @@ def test_unreachable_broker_degrades(client):
     assert body["services"]["broker"]["status"] == "down"
     assert body["status"] == "degraded"
     assert "127.0.0.1" not in str(body)
+
+
+@override_settings(WHISPER_MODEL_DIR="/nonexistent/whisper", OPENAI_API_KEY="")
+def test_active_providers_are_what_the_apps_probes_find(client):
+    body = client.get("/api/health").json()
+    assert body["providers"]["active"]["stt"] == body["services"]["stt"]["provider"] == "none"
+    assert body["providers"]["active"]["chat"] == body["services"]["chat"]["provider"]
