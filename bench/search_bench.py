@@ -1,19 +1,26 @@
 """Search latency and recall at 100,000 chunks of 384 dimensions: pgvector through rag.selectors
 against exact search and ChromaDB, on the same clustered synthetic vectors.
 
-Figures, per query (single client, warm caches):
+Figures, per query (single client, the corpus prewarmed into shared buffers; every query goes
+through all contenders in turn, so load from elsewhere on the machine weighs on all alike):
 - numpy exact: brute-force cosine over all vectors (the ground truth for recall@10);
-- pgvector raw SQL: `ORDER BY embedding <=> q LIMIT 10` through psycopg, HNSW, ef_search 40;
+- pgvector raw SQL: `ORDER BY embedding <=> q LIMIT 10` through psycopg (server-bound binary
+  parameter), HNSW, the session's ef_search (RAG_HNSW_EF_SEARCH, 40);
 - selector, vector only: `rag.selectors.search_chunks(mode="vector")` with everything Django
-  adds (cursor, SET LOCALs, fusion CTE, join with videos, SearchHit objects);
+  adds (cursor wrapper, scope, join with videos, SearchHit objects);
 - selector, hybrid: `rag.selectors.hybrid_search` (vector + full-text, fused);
 - ChromaDB (PersistentClient in a temporary directory, HNSW cosine, its defaults).
 The query embedding is given (the model's time is measured by bench/ingest_bench.py).
 
-    .venv/bin/python bench/search_bench.py [--chunks 100000] [--queries 300]
+    .venv/bin/python bench/search_bench.py [--chunks 100000] [--queries 300] [--keep NAME]
+
+By default the corpus lives in a throw-away test database. `--keep NAME` loads it into database
+NAME once and reuses it on later runs (loading and indexing take about a minute).
 """
 
 import argparse
+import contextlib
+import importlib.util
 import os
 import statistics
 import sys
@@ -35,10 +42,10 @@ import django  # noqa: E402
 
 django.setup()
 
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-from rag.types import SearchMode  # noqa: E402
 
 DIM = 384
 MODEL = "local:multilingual-e5-small-q4"
@@ -72,17 +79,59 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     )
 
 
-def timed(
-    function: Callable[[Any], Any], queries: Sequence[Any], warmup: int = 20
-) -> tuple[list[float], list[Any]]:
-    for query in queries[:warmup]:
-        function(query)
-    samples, results = [], []
-    for query in queries:
+def interleaved(
+    contenders: Sequence[tuple[str, Callable[[int], Any], bool]],
+    query_count: int,
+    warmup: int = 20,
+    sequential: bool = False,
+) -> list[tuple[str, list[float], list[Any], bool]]:
+    """Each query through every contender in turn, so that whatever else the machine is doing
+    weighs on all of them alike; or, `sequential`, each contender's queries in one run (each
+    then has the CPU caches to itself). (name, seconds per query, results, recall applies)."""
+    samples: list[list[float]] = [[] for _ in contenders]
+    results: list[list[Any]] = [[] for _ in contenders]
+    order = (
+        [(p, i) for p in range(len(contenders)) for i in range(query_count)]
+        if sequential
+        else [(p, i) for i in range(query_count) for p in range(len(contenders))]
+    )
+    for position, index in order:
+        search = contenders[position][1]
+        if index == 0:  # each contender warms up just before its first timed query
+            for warm in range(warmup):
+                search(warm)
         started = time.perf_counter()
-        results.append(function(query))
-        samples.append(time.perf_counter() - started)
-    return samples, results
+        results[position].append(search(index))
+        samples[position].append(time.perf_counter() - started)
+    return [
+        (name, samples[i], results[i], exact) for i, (name, _search, exact) in enumerate(contenders)
+    ]
+
+
+def chroma_search(
+    stack: contextlib.ExitStack, vectors: np.ndarray, queries: np.ndarray
+) -> Callable[[int], list[int]]:
+    """ChromaDB (the seed system's store) loaded with the same vectors, in a temporary directory."""
+    import chromadb
+
+    directory = stack.enter_context(tempfile.TemporaryDirectory())
+    client = chromadb.PersistentClient(path=directory)
+    collection = client.create_collection(
+        f"bench-{uuid.uuid4().hex[:6]}", metadata={"hnsw:space": "cosine"}, embedding_function=None
+    )
+    started = time.perf_counter()
+    batch = client.get_max_batch_size()
+    for start in range(0, len(vectors), batch):
+        end = min(start + batch, len(vectors))
+        collection.add(ids=[str(i) for i in range(start, end)], embeddings=vectors[start:end])
+    elapsed = time.perf_counter() - started
+    print(f"ChromaDB {chromadb.__version__} loaded and indexed in {elapsed:.1f}s")
+
+    def search(index: int) -> list[int]:
+        found = collection.query(query_embeddings=[queries[index]], n_results=10, include=[])
+        return [int(i) for i in found["ids"][0]]
+
+    return search
 
 
 def recall(results: Sequence[Sequence[int]], truth: Sequence[Sequence[int]]) -> float:
@@ -150,7 +199,45 @@ def load(vectors: np.ndarray, texts: list[str]) -> tuple[Any, dict[int, int]]:
     return course, row_of_id
 
 
-def main(chunk_count: int, query_count: int) -> None:
+def prewarm() -> None:
+    """Read the corpus into shared buffers: a serving database has its working set there, and
+    the first queries after a (re)start should not decide the percentiles."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        for relation in (
+            "rag_transcriptchunk", "chunk_embedding_hnsw", "chunk_search_vector_gin",
+            "courses_video",
+        ):  # fmt: skip
+            cursor.execute("SELECT pg_prewarm(%s)", [relation])
+        cursor.execute("SHOW shared_buffers")
+        print(f"prewarmed the corpus into shared buffers ({cursor.fetchone()[0]})")
+
+
+def reuse(chunk_count: int) -> tuple[Any, dict[int, int]] | None:
+    """The corpus of an earlier `--keep` run, if it has the same size."""
+    from courses.models import Course
+
+    course = Course.objects.filter(slug="bench").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, content_hash::int FROM rag_transcriptchunk")
+        row_of_id = dict(cursor.fetchall())
+    if course is None or len(row_of_id) != chunk_count:
+        return None
+    print(f"reusing {chunk_count:,} chunks in database {connection.settings_dict['NAME']}")
+    return course, row_of_id
+
+
+def main(
+    chunk_count: int,
+    query_count: int,
+    *,
+    keep: bool = False,
+    chroma: bool = True,
+    sequential: bool = False,
+) -> None:
+    if chroma and importlib.util.find_spec("chromadb") is None:
+        print("chromadb is not installed: pip install -r requirements-bench.txt")
+        chroma = False
     from rag import selectors
 
     rng = np.random.default_rng(7)
@@ -162,30 +249,30 @@ def main(chunk_count: int, query_count: int) -> None:
     query_texts = [
         " ".join(f"t{label}w{w}" for w in rng.integers(0, 30, size=3)) for label in query_labels
     ]
-    course, row_of_id = load(vectors, texts)
+    reused = reuse(chunk_count) if keep else None
+    if reused is None and keep:
+        from django.core.management import call_command
 
-    def exact(q: np.ndarray) -> list[int]:
-        scores = vectors @ q
+        call_command("flush", interactive=False, verbosity=0)
+    course, row_of_id = reused or load(vectors, texts)
+    prewarm()
+
+    def exact(index: int) -> list[int]:
+        scores = vectors @ queries[index]
         top = np.argpartition(-scores, 10)[:10]
         return list(top[np.argsort(-scores[top])])
 
-    rows: list[tuple[str, list[float], float | None]] = []
-    samples, truth = timed(exact, list(queries))
-    rows.append(("numpy exact (brute force)", samples, 1.0))
+    from pgvector.psycopg import register_vector
 
     raw = connection.cursor().connection
+    register_vector(raw)
     sql = "SELECT content_hash::int FROM rag_transcriptchunk ORDER BY embedding <=> %s LIMIT 10"
 
-    with raw.cursor() as cursor:
-        cursor.execute("SET hnsw.ef_search = 40")
-
-    def pgvector_raw(q: np.ndarray) -> list[int]:
-        with raw.cursor() as cursor:
-            cursor.execute(sql, (q,))
+    def pgvector_raw(index: int) -> list[int]:
+        # psycopg's own cursor: parameters bound by the server, the vector in binary.
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, (queries[index],), binary=True)
             return [row[0] for row in cursor.fetchall()]
-
-    samples, results = timed(pgvector_raw, list(queries))
-    rows.append(("pgvector HNSW, raw SQL (ef_search 40)", samples, recall(results, truth)))
 
     # The query's vector is given, as if the embedding cache answered.
     by_text: dict[str, list[float]] = {}
@@ -195,17 +282,11 @@ def main(chunk_count: int, query_count: int) -> None:
 
     selectors.embed_query = given_vector  # type: ignore[attr-defined]  # the bench's stand-in
 
-    def selector(mode: SearchMode) -> Callable[[int], list[int]]:
-        def run(index: int) -> list[int]:
-            text = f"q{index}"
-            by_text[text] = queries[index].tolist()
-            result = selectors.search_chunks(query=text, k=10, mode=mode)
-            return [row_of_id[hit.chunk_id] for hit in result.hits]
-
-        return run
-
-    samples, results = timed(selector("vector"), list(range(query_count)))
-    rows.append(("rag selector, vector only", samples, recall(results, truth)))
+    def vector_selector(index: int) -> list[int]:
+        text = f"q{index}"
+        by_text[text] = queries[index].tolist()
+        result = selectors.search_chunks(query=text, k=10, mode="vector")
+        return [row_of_id[hit.chunk_id] for hit in result.hits]
 
     def hybrid(scope: dict[str, Any]) -> Callable[[int], Any]:
         def run(index: int) -> Any:
@@ -214,44 +295,28 @@ def main(chunk_count: int, query_count: int) -> None:
 
         return run
 
-    samples, _ = timed(hybrid({}), list(range(query_count)))
-    rows.append(("rag selector, hybrid (vector + full-text)", samples, None))
-    samples, _ = timed(hybrid({"course_id": course.pk}), list(range(query_count)))
-    rows.append(("rag selector, hybrid, scoped to a course", samples, None))
-
-    try:
-        import chromadb
-    except ImportError:
-        print("chromadb is not installed: pip install -r requirements-bench.txt")
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            client = chromadb.PersistentClient(path=directory)
-            collection = client.create_collection(
-                f"bench-{uuid.uuid4().hex[:6]}", metadata={"hnsw:space": "cosine"},
-                embedding_function=None,
-            )  # fmt: skip
-            started = time.perf_counter()
-            batch = client.get_max_batch_size()
-            for start in range(0, chunk_count, batch):
-                end = min(start + batch, chunk_count)
-                collection.add(
-                    ids=[str(i) for i in range(start, end)], embeddings=vectors[start:end]
-                )
-            print(f"ChromaDB loaded and indexed in {time.perf_counter() - started:.1f}s")
-
-            def chroma(q: np.ndarray) -> list[int]:
-                found = collection.query(query_embeddings=[q], n_results=10, include=[])
-                return [int(i) for i in found["ids"][0]]
-
-            samples, results = timed(chroma, list(queries))
-            rows.append(("ChromaDB 1.5 (HNSW cosine, defaults)", samples, recall(results, truth)))
-
+    # Alone: a brute-force pass over 150 MB of vectors would flush the CPU caches that the
+    # other contenders' next query then finds cold.
+    rows = interleaved([("numpy exact (brute force)", exact, True)], query_count)
+    contenders: list[tuple[str, Callable[[int], Any], bool]] = [
+        (f"pgvector HNSW, raw SQL (ef_search {settings.RAG_HNSW_EF_SEARCH})", pgvector_raw, True),
+        ("rag selector, vector only", vector_selector, True),
+        ("rag selector, hybrid (vector + full-text)", hybrid({}), False),
+        ("rag selector, hybrid, scoped to a course", hybrid({"course_id": course.pk}), False),
+    ]
+    with contextlib.ExitStack() as stack:
+        if chroma:
+            contenders.append(
+                ("ChromaDB (HNSW cosine, defaults)", chroma_search(stack, vectors, queries), True)
+            )
+        rows += interleaved(contenders, query_count, sequential=sequential)
     print(f"\n{chunk_count:,} chunks x {DIM} dims, {query_count} queries, top 10\n")
     print("| search | p50 ms | p95 ms | recall@10 |")
     print("|---|---|---|---|")
-    for name, samples, rec in rows:
+    truth = rows[0][2]
+    for name, samples, results, exactness in rows:
         p50, p95 = percentiles(samples)
-        shown = f"{rec:.3f}" if rec is not None else "-"
+        shown = f"{recall(results, truth):.3f}" if exactness else "-"
         print(f"| {name} | {p50:.2f} | {p95:.2f} | {shown} |")
 
 
@@ -259,10 +324,36 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--keep", metavar="NAME", help="load into database NAME, reuse it later")
+    parser.add_argument("--no-chroma", action="store_true", help="skip ChromaDB")
+    parser.add_argument(
+        "--sequential", action="store_true", help="one contender after another, not interleaved"
+    )
     arguments = parser.parse_args()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        main(arguments.chunks, arguments.queries)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    if arguments.keep:
+        from django.core.management import call_command
+
+        connection.settings_dict["NAME"] = arguments.keep
+        call_command("migrate", verbosity=0)
+        try:
+            main(
+                arguments.chunks,
+                arguments.queries,
+                keep=True,
+                chroma=not arguments.no_chroma,
+                sequential=arguments.sequential,
+            )
+        finally:
+            connection.close()
+    else:
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            main(
+                arguments.chunks,
+                arguments.queries,
+                chroma=not arguments.no_chroma,
+                sequential=arguments.sequential,
+            )
+        finally:
+            connection.close()
+            connection.creation.destroy_test_db(old_name, verbosity=0)

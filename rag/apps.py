@@ -27,9 +27,15 @@ class RagConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from courses.signals import demo_course_seeded
         from learnwithavi.health import register_cache_stats, register_probe
+        from rag.db import configure_session, register_adapters
         from rag.embeddings import cache_stats
+
+        register_adapters()
+        connection_created.connect(configure_session, dispatch_uid="rag-search-session")
 
         demo_course_seeded.connect(_ingest_demo_transcripts, dispatch_uid="rag-demo-transcripts")
         register_probe("embeddings", _embeddings_probe)

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 
+from rag.db import QueryVector, search_cursor
 from rag.embeddings import embed_query
 from rag.models import TranscriptChunk
 from rag.providers import EmbeddingError, get_embedder
@@ -67,14 +66,9 @@ def _scope_sql(
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def vector_literal(vector: Sequence[float]) -> str:
-    return "[" + ",".join(f"{value:.7g}" for value in vector) + "]"
-
-
 def build_search_sql(
     *,
     scope: str,
-    keyword_scope: str | None = None,
     use_vector: bool,
     keyword_configs: Sequence[str],
     with_position: bool,
@@ -129,7 +123,7 @@ def build_search_sql(
                    ts_rank(c.search_vector, q.query, 1) AS relevance, {matched} AS matched
             FROM rag_transcriptchunk c,
                  (SELECT {tsquery} AS query) q
-            WHERE c.search_vector @@ q.query AND {keyword_scope or scope}
+            WHERE c.search_vector @@ q.query AND {scope}
             ORDER BY matched DESC, relevance DESC
             LIMIT %(candidates)s
         ) matching
@@ -170,25 +164,6 @@ ORDER BY c.embedding <=> %(embedding)s::vector
 LIMIT %(k)s"""  # noqa: S608  only our own SQL fragments are interpolated
 
 
-def search_prelude(*, ef_search: int, walk_index: bool) -> str:
-    """The SET LOCALs sent with the search statement, in the same message.
-
-    PostgreSQL runs a multi-statement message in one implicit transaction, so they apply to
-    the search alone and cost no extra round trip. Iterative scans make a filtered HNSW scan
-    go on until it has enough rows.
-    """
-    prelude = (
-        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; "
-        "SET LOCAL hnsw.iterative_scan = relaxed_order; "
-    )
-    if walk_index:
-        # A course can hold most of the corpus, which the planner cannot tell from its scope
-        # subquery: it would read and sort every chunk of it. Without sorts, it walks the HNSW
-        # index in distance order, filtered (a single video is small: its b-tree scan is exact).
-        prelude += "SET LOCAL enable_sort = off; "
-    return prelude
-
-
 def _hit(row: Sequence[Any]) -> SearchHit:
     return SearchHit(
         chunk_id=row[0],
@@ -220,7 +195,7 @@ def search_chunks(
     if use_vector:
         try:
             embedder = get_embedder()
-            params["embedding"] = vector_literal(embed_query(query, embedder=embedder))
+            params["embedding"] = QueryVector(embed_query(query, embedder=embedder))
             params["model"] = embedder.model_id
         except EmbeddingError:
             logger.warning("embedding provider failed; keyword-only search")
@@ -245,30 +220,26 @@ def search_chunks(
             position_weight=POSITION_WEIGHT,
             position_scale=POSITION_SCALE,
         )
-    candidates = max(4 * k, 40)
-    params["candidates"] = candidates
+    params["candidates"] = max(4 * k, 40)
+    # One video is small: its b-tree scan is exact. A course can hold most of the corpus, which
+    # the planner cannot tell from its scope subquery: it would read and sort every chunk of
+    # it. `IS TRUE` keeps the b-tree out, so the vector part walks the HNSW index in distance
+    # order, filtered (iterative scans), and the keyword part filters the few matching chunks
+    # instead of intersecting the GIN bitmap with every video of the course.
+    walk_scope = scope if video_id is not None else f"({scope}) IS TRUE"
     vector_only = use_vector and not use_keyword and not with_position
     if vector_only:
-        sql = build_vector_sql(scope=scope)
+        sql = build_vector_sql(scope=walk_scope)
     else:
         sql = build_search_sql(
-            scope=scope,
-            # Matching terms are few: a filter on them beats intersecting the GIN bitmap with
-            # every video of a course (`IS TRUE` keeps the b-tree out of it). One video is small.
-            keyword_scope=scope if video_id is not None else f"({scope}) IS TRUE",
+            scope=walk_scope,
             use_vector=use_vector,
             keyword_configs=sorted(tsqueries),
             with_position=with_position,
             keyword_terms=[sorted(term) for term in terms],
         )
-    prelude = search_prelude(
-        ef_search=max(settings.RAG_HNSW_EF_SEARCH, candidates),
-        walk_index=use_vector and video_id is None,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(prelude + sql, params)
-        while cursor.description is None and cursor.nextset():
-            pass
+    with search_cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if vector_only:
         # The same scale as fused scores: what a vector rank alone earns.

@@ -4,6 +4,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from courses.tests.factories import CourseFactory, VideoFactory
+from rag.db import QueryVector, search_cursor
 from rag.models import TranscriptChunk
 from rag.providers import _build
 from rag.selectors import (
@@ -12,7 +13,6 @@ from rag.selectors import (
     chunks_by_ids,
     hybrid_search,
     search_chunks,
-    vector_literal,
 )
 from rag.text import index_text
 
@@ -180,7 +180,7 @@ def _random_chunks(video, count, model, seed):
 
 def _vector_params(query_vector, model, k=8):
     return {
-        "embedding": vector_literal(query_vector),
+        "embedding": QueryVector(query_vector),
         "model": model,
         "candidates": 40,
         "k": k,
@@ -191,7 +191,7 @@ def test_planner_uses_the_hnsw_index():
     video = VideoFactory()
     vectors = _random_chunks(video, 3000, "local:multilingual-e5-small-q4", seed=1)
     sql = build_search_sql(scope="TRUE", use_vector=True, keyword_configs=(), with_position=False)
-    with connection.cursor() as cursor:
+    with search_cursor() as cursor:
         cursor.execute("ANALYZE rag_transcriptchunk")
         cursor.execute(
             "EXPLAIN " + sql, _vector_params(vectors[0], "local:multilingual-e5-small-q4")
@@ -208,8 +208,10 @@ def test_filtered_hnsw_scan_still_returns_k():
     mine = _random_chunks(ours, 12, "local:multilingual-e5-small-q4", seed=3)
     sql = build_search_sql(scope="TRUE", use_vector=True, keyword_configs=(), with_position=False)
     params = _vector_params(mine[0], "local:multilingual-e5-small-q4", k=8)
-    with connection.cursor() as cursor:
+    with search_cursor() as cursor:
         cursor.execute("ANALYZE rag_transcriptchunk")
+        # Rolled back below: SET LOCAL would otherwise last until the test's transaction ends.
+        cursor.execute("SAVEPOINT plain_scan")
         # So few rows of our model would make the planner prefer an exact scan; a big corpus
         # (or a broad course scope) gives HNSW plans like this one.
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -218,6 +220,7 @@ def test_filtered_hnsw_scan_still_returns_k():
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute(sql, params)
         without = cursor.fetchall()
+        cursor.execute("ROLLBACK TO SAVEPOINT plain_scan")
     assert "chunk_embedding_hnsw" in plan, plan[:300]
     assert len(without) < 8  # what a plain filtered HNSW scan does
     _build.cache_clear()
@@ -236,7 +239,7 @@ def test_filtered_hnsw_scan_still_returns_k():
 
 def test_course_scope_walks_the_hnsw_index_with_the_keyword_part():
     """A course holding the whole corpus: the planner must not read and sort all of it."""
-    from rag.selectors import _scope_sql, search_prelude
+    from rag.selectors import _scope_sql
 
     course = CourseFactory()
     for index in range(3):
@@ -244,7 +247,10 @@ def test_course_scope_walks_the_hnsw_index_with_the_keyword_part():
         vectors = _random_chunks(video, 1000, "local:multilingual-e5-small-q4", seed=10 + index)
     scope, scope_params = _scope_sql(video_id=None, course_id=course.pk, video_ids=None)
     sql = build_search_sql(
-        scope=scope, use_vector=True, keyword_configs=("simple",), with_position=False
+        scope=f"({scope}) IS TRUE",  # as search_chunks scopes a course
+        use_vector=True,
+        keyword_configs=("simple",),
+        with_position=False,
     )
     params = {
         **_vector_params(vectors[0], "local:multilingual-e5-small-q4"),
@@ -253,9 +259,8 @@ def test_course_scope_walks_the_hnsw_index_with_the_keyword_part():
     }
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE rag_transcriptchunk")
-        cursor.execute(search_prelude(ef_search=40, walk_index=True) + "EXPLAIN " + sql, params)
-        while cursor.description is None and cursor.nextset():
-            pass
+    with search_cursor() as cursor:  # how the selector sends it: bound by the server
+        cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "chunk_embedding_hnsw" in plan, plan[:300]
     assert "chunk_search_vector_gin" in plan, plan[:300]
@@ -297,3 +302,19 @@ def test_keyword_ranking_prefers_chunks_holding_more_of_the_question():
     ranked = [hit.chunk_id for hit in result.hits]
     assert ranked[0] == ids[answers]
     assert ids[topic] not in ranked
+
+
+def test_a_search_is_one_statement_seen_by_django(demo_videos):
+    """Server-side binding goes through Django's cursor wrapper: query logging and counting
+    (assertNumQueries) see the search, and it is one round trip."""
+    from django.test.utils import CaptureQueriesContext
+
+    search_chunks(query="gradient descent", course_id=demo_videos["en01"].course_id, k=5)
+    with CaptureQueriesContext(connection) as queries:
+        result = search_chunks(
+            query="gradient descent", course_id=demo_videos["en01"].course_id, k=5
+        )
+    assert result.mode == "hybrid"
+    assert result.hits
+    assert len(queries.captured_queries) == 1
+    assert "rag_transcriptchunk" in queries.captured_queries[0]["sql"]
