@@ -2,8 +2,9 @@
 
 `hybrid_search` fuses a vector (HNSW, cosine, active model only) and a full-text ranking by
 reciprocal rank in one SQL statement. The full-text ranking orders chunks by how many of the
-question's words they hold, then by ts_rank. If the embedding provider fails, it answers from the
-full-text ranking alone and says so (`mode="keyword"`).
+question's words they hold (a word in any of its forms, `rag.text.query_terms`), then by
+ts_rank. If the embedding provider fails, it answers from the full-text ranking alone and says
+so (`mode="keyword"`).
 """
 
 import logging

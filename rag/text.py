@@ -4,7 +4,8 @@ Niqqud and cantillation marks are removed, punctuation becomes a space, final le
 folded (ם→מ ...), Latin letters are lower-cased. A Hebrew word that starts with one of the
 one-letter prefixes (vav, he, bet, lamed, mem, shin, kaf) is also indexed without them, so
 "ובגרדיאנט" and "בגרדיאנט" both find "גרדיאנט". English stems come from the `english`
-configuration of PostgreSQL.
+configuration of PostgreSQL; a query's irregular verb also finds its other forms ("chosen" finds
+"choose"), which no stemmer joins.
 """
 
 import re
@@ -32,6 +33,37 @@ STOP_WORDS = frozenset(
         "for", "on", "with", "as", "by", "we", "you", "i", "can", "at", "from", "which",
     }
 )  # fmt: skip
+
+# Irregular English verbs (base, past, past participle) whose forms the Snowball stemmer keeps
+# apart. Left out: verbs whose forms all stem alike, and forms that are common words of another
+# meaning in lectures ("left", "bound", "mean", "light", "lay").
+_IRREGULAR_VERBS = (
+    "arise arose arisen; awake awoke awoken; beat beaten; become became; begin began begun; "
+    "bend bent; bite bit bitten; bleed bled; blow blew blown; break broke broken; breed bred; "
+    "bring brought; build built; burn burnt; buy bought; catch caught; choose chose chosen; "
+    "cling clung; come came; creep crept; deal dealt; dig dug; do did done; draw drew drawn; "
+    "dream dreamt; drink drank drunk; drive drove driven; eat ate eaten; fall fell fallen; "
+    "feed fed; feel felt; fight fought; find found; flee fled; fly flew flown; "
+    "forbid forbade forbidden; forget forgot forgotten; forgive forgave forgiven; "
+    "freeze froze frozen; get got gotten; give gave given; go went gone; grow grew grown; "
+    "hang hung; hear heard; hide hid hidden; hold held; keep kept; know knew known; lead led; "
+    "lean leant; leap leapt; learn learnt; lend lent; lose lost; make made; meet met; "
+    "mistake mistook mistaken; overcome overcame; pay paid; prove proven; rewrite rewrote "
+    "rewritten; ride rode ridden; ring rang rung; rise rose risen; run ran; say said; see saw "
+    "seen; seek sought; sell sold; send sent; shake shook shaken; shine shone; shoot shot; "
+    "show shown; shrink shrank shrunk; sing sang sung; sink sank sunk; sit sat; sleep slept; "
+    "slide slid; speak spoke spoken; speed sped; spend spent; spin spun; stand stood; "
+    "steal stole stolen; stick stuck; sting stung; strike struck; strive strove striven; "
+    "swear swore sworn; sweep swept; swim swam swum; swing swung; take took taken; "
+    "teach taught; tear tore torn; tell told; think thought; throw threw thrown; "
+    "understand understood; undo undid undone; wake woke woken; wear wore worn; "
+    "weave wove woven; win won; withdraw withdrew withdrawn; write wrote written"
+)
+_VERB_FORMS: dict[str, tuple[str, ...]] = {
+    form: tuple(other for other in forms if other != form)
+    for forms in (verb.split() for verb in _IRREGULAR_VERBS.split(";"))
+    for form in forms
+}
 
 
 def normalize(text: str) -> str:
@@ -74,7 +106,8 @@ def query_terms(query: str) -> list[list[str]]:
         if word in STOP_WORDS or word in seen or len(word) < 2:
             continue
         seen.add(word)
-        forms = [word, *[v for v in prefix_variants(word) if v not in STOP_WORDS]]
+        alternatives = prefix_variants(word) or _VERB_FORMS.get(word, ())
+        forms = [word, *[form for form in alternatives if form not in STOP_WORDS]]
         terms.append(forms)
     return terms
 

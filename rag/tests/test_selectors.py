@@ -318,3 +318,17 @@ def test_a_search_is_one_statement_seen_by_django(demo_videos):
     assert result.hits
     assert len(queries.captured_queries) == 1
     assert "rag_transcriptchunk" in queries.captured_queries[0]["sql"]
+
+
+def test_keyword_search_finds_other_forms_of_an_irregular_verb():
+    """ "chosen" in the question finds the lecture's "choose", and the other way round."""
+    video = VideoFactory()
+    answers = "How do we choose lambda? We choose it with a validation set."
+    repeats = "Lambda, lambda: a huge lambda pushes every weight to zero, lambda after lambda."
+    chosen = "The split was chosen greedily, one node at a time."
+    ids = _text_chunks(video, [answers, repeats, chosen])
+    result = search_chunks(query="How is lambda chosen?", video_id=video.pk, mode="keyword")
+    assert [hit.chunk_id for hit in result.hits][:2] == [ids[answers], ids[repeats]]
+    # the past tense finds both the participle and the base form
+    result = search_chunks(query="Who chose the split?", video_id=video.pk, mode="keyword")
+    assert [hit.chunk_id for hit in result.hits] == [ids[chosen], ids[answers]]

@@ -53,3 +53,19 @@ def test_tsquery_terms_give_each_word_its_forms_by_configuration():
         {"simple": "'splits'", "english": "'splits'"},
     ]
     assert tsquery_terms("מה זה?") == []
+
+
+def test_query_terms_give_an_irregular_verb_its_other_forms():
+    """The `english` stemmer keeps "chosen" and "choose" apart; a query word finds both."""
+    assert query_terms("How should the strength be chosen?") == [
+        ["should"],
+        ["strength"],
+        ["chosen", "choose", "chose"],
+    ]
+    assert query_terms("choose") == [["choose", "chose", "chosen"]]
+    # forms that are question words are dropped, ambiguous forms are not verbs here
+    assert query_terms("done") == [["done"]]
+    assert query_terms("left bound") == [["left"], ["bound"]]
+    assert tsquery_terms("taught") == [
+        {"simple": "'taught' | 'teach'", "english": "'taught' | 'teach'"}
+    ]
