@@ -366,3 +366,22 @@ def get_chat_models() -> Sequence[ChatModel]:
 
 def elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
+
+
+def preload_sdks() -> list[str]:
+    """Import the configured vendors' SDKs now (server start-up): imported lazily by the first
+    chat instead, `anthropic` alone blocks the event loop, and every stream on it, for about
+    a second and a half."""
+    import importlib
+
+    modules = [
+        module
+        for module, key in (
+            ("anthropic", settings.ANTHROPIC_API_KEY),
+            ("openai", settings.OPENAI_API_KEY),
+        )
+        if key
+    ]
+    for module in modules:
+        importlib.import_module(module)
+    return modules

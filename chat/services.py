@@ -16,13 +16,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from chat import adb
 from chat.citations import CitationFilter
 from chat.models import Conversation, Message
 from chat.prompts import ChatPrompt, Turn, build_prompt
@@ -38,6 +35,7 @@ from chat.providers import (
 )
 from chat.selectors import achat_tokens_today, aconversation_history, aconversation_owned
 from courses.selectors import courses_visible_to, videos_visible_to
+from learnwithavi import adb
 from learnwithavi.errors import NotFound, RateLimited, ValidationFailed
 from learnwithavi.models import AIUsage
 from learnwithavi.sanitizer import sanitize
@@ -105,40 +103,35 @@ async def achat_budget_check(*, user: Any) -> None:
         )
 
 
-def _retrieve(
+async def _retrieve(
     *,
     data: ChatInput,
     video_id: uuid.UUID | None,
     course_id: uuid.UUID | None,
     chunk_video_ids: Sequence[uuid.UUID],
 ) -> list[SearchHit]:
-    """rag's selectors are sync: this runs in the request's thread (one hop for both)."""
+    """The sources: the client's chunk ids (text reloaded, visible scope only), then search."""
     from rag import selectors as rag_selectors
 
     k = settings.CHAT_SOURCES_K
     hits: list[SearchHit] = []
-    try:
-        if data.chunk_ids:
-            # Only the ids are trusted: the text comes from the database, in the visible scope.
-            hits.extend(
-                rag_selectors.chunks_by_ids(
-                    ids=list(data.chunk_ids)[:k], video_ids=list(chunk_video_ids)
-                )
+    if data.chunk_ids:
+        # Only the ids are trusted: the text comes from the database, in the visible scope.
+        hits.extend(
+            await rag_selectors.achunks_by_ids(
+                ids=list(data.chunk_ids)[:k], video_ids=list(chunk_video_ids)
             )
-        if len(hits) < k:
-            result = rag_selectors.hybrid_search(
-                query=data.message,
-                video_id=video_id,
-                course_id=None if video_id is not None else course_id,
-                k=k,
-                position=data.position if video_id is not None else None,
-            )
-            seen = {hit.chunk_id for hit in hits}
-            hits.extend(hit for hit in result.hits if hit.chunk_id not in seen)
-    finally:
-        # The answer takes seconds: hand the connection back now (to the pool, if any), so
-        # that a thousand open streams do not hold a thousand database connections.
-        connection.close()
+        )
+    if len(hits) < k:
+        result = await rag_selectors.ahybrid_search(
+            query=data.message,
+            video_id=video_id,
+            course_id=None if video_id is not None else course_id,
+            k=k,
+            position=data.position if video_id is not None else None,
+        )
+        seen = {hit.chunk_id for hit in hits}
+        hits.extend(hit for hit in result.hits if hit.chunk_id not in seen)
     return hits[:k]
 
 
@@ -190,10 +183,7 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
                 videos_visible_to(user=user).filter(course_id=course_id).values_list("id")
             )
         ]
-    # Not thread-sensitive: each retrieval takes a pooled connection on a worker thread of its
-    # own and closes it, so concurrent chats search in parallel instead of queueing on the one
-    # thread that thread-sensitive calls share.
-    hits = await sync_to_async(_retrieve, thread_sensitive=False)(
+    hits = await _retrieve(
         data=data, video_id=video_id, course_id=course_id, chunk_video_ids=chunk_video_ids
     )
     prompt = build_prompt(

@@ -5,7 +5,8 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.asgi import get_asgi_application
+
+from learnwithavi.asgi_handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnwithavi.settings.local")
 
@@ -29,6 +30,11 @@ def _refuse_unsafe_configuration() -> None:
 
 
 _refuse_unsafe_configuration()
+
+# The vendors' SDKs are imported here, before the first request, not by the first chat.
+from chat.providers import preload_sdks  # noqa: E402
+
+preload_sdks()
 
 if settings.SERVE_STATIC:
     # Admin and Swagger UI assets without a separate web server; only /static/ is affected.

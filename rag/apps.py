@@ -30,12 +30,15 @@ class RagConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from courses.signals import demo_course_seeded
+        from learnwithavi import adb
         from learnwithavi.health import register_cache_stats, register_probe
-        from rag.db import configure_session, register_adapters
+        from rag.db import configure_session, register_adapters, session_statements
         from rag.embeddings import cache_stats
 
         register_adapters()
         connection_created.connect(configure_session, dispatch_uid="rag-search-session")
+        for statement in session_statements():
+            adb.register_session_statement(statement)
 
         demo_course_seeded.connect(_ingest_demo_transcripts, dispatch_uid="rag-demo-transcripts")
         register_probe("embeddings", _embeddings_probe)

@@ -8,6 +8,8 @@ wrappers, assertNumQueries still see it), and sends the vector as pgvector's bin
 
 With server-side binding a statement cannot carry `SET LOCAL`s, so the HNSW settings every
 search needs are session settings, set once per database connection when it is opened.
+Async searches run the same statements on learnwithavi.adb's pool, which binds on the server
+too and applies the same settings to its connections.
 """
 
 import struct
@@ -62,16 +64,16 @@ def register_adapters() -> None:
 _configured: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
-def session_settings_sql() -> str:
+def session_statements() -> list[str]:
     """The session settings of every search: HNSW candidate list size, iterative scans.
 
     Iterative scans let a filtered HNSW scan (another model's vectors, a course among many)
     go on until it has enough rows, and let a search ask for more rows than `ef_search`.
     """
-    return (
-        f"SET hnsw.ef_search = {int(settings.RAG_HNSW_EF_SEARCH)}; "
-        "SET hnsw.iterative_scan = relaxed_order"
-    )
+    return [
+        f"SET hnsw.ef_search = {int(settings.RAG_HNSW_EF_SEARCH)}",
+        "SET hnsw.iterative_scan = relaxed_order",
+    ]
 
 
 def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
@@ -82,7 +84,7 @@ def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: An
     if connection.vendor != "postgresql" or connection.connection in _configured:
         return
     with connection.cursor() as cursor:
-        cursor.execute(session_settings_sql())
+        cursor.execute("; ".join(session_statements()))
     _configured.add(connection.connection)
 
 

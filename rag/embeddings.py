@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from rag.providers import Embedder, Vector, get_embedder
 
@@ -64,6 +66,19 @@ def _embed(texts: Sequence[str], *, kind: str, embedder: Embedder | None) -> lis
 def embed_query(text: str, *, embedder: Embedder | None = None) -> Vector:
     """The query's vector from the active provider, cached. Raises providers.EmbeddingError."""
     return _embed([text], kind="query", embedder=embedder)[0]
+
+
+async def aembed_query(text: str, *, embedder: Embedder | None = None) -> Vector:
+    """`embed_query` for async code. An in-process cache is read in place (no I/O); otherwise,
+    or to compute a missing vector (model CPU or a network call), on a worker thread that is
+    not the request's (asgiref's shared executor, not a thread per request)."""
+    embedder = embedder or get_embedder()
+    if isinstance(caches["default"], LocMemCache):
+        blob = cache.get(_key(embedder.model_id, "query", text))
+        if blob is not None:
+            _count(_HITS, 1)
+            return _unpack(blob)
+    return await sync_to_async(embed_query, thread_sensitive=False)(text, embedder=embedder)
 
 
 def embed_passages(texts: Sequence[str], *, embedder: Embedder | None = None) -> list[Vector]:

@@ -11,15 +11,16 @@ import logging
 import math
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 
+from learnwithavi import adb
 from rag.db import QueryVector, search_cursor
-from rag.embeddings import embed_query
+from rag.embeddings import aembed_query, embed_query
 from rag.models import TranscriptChunk
-from rag.providers import EmbeddingError, get_embedder
+from rag.providers import EmbeddingError, Vector, get_embedder
 from rag.text import tsquery_parts, tsquery_terms
 from rag.types import SearchHit, SearchMode, SearchResult
 
@@ -178,40 +179,53 @@ def _hit(row: Sequence[Any]) -> SearchHit:
     )
 
 
-def search_chunks(
+@dataclass
+class _SearchPlan:
+    """One search's statement and parameters (none when there is nothing to search with)."""
+
+    mode: SearchMode
+    sql: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    vector_only: bool = False
+
+    def result(self, rows: Sequence[Sequence[Any]]) -> SearchResult:
+        if self.vector_only:
+            # The same scale as fused scores: what a vector rank alone earns.
+            rows = [
+                (*row, VECTOR_WEIGHT / (RRF_K + rank)) for rank, row in enumerate(rows, start=1)
+            ]
+        return SearchResult(hits=[_hit(row) for row in rows], mode=self.mode)
+
+
+def _plan(
     *,
     query: str,
-    video_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    video_ids: Sequence[uuid.UUID] | None = None,
-    k: int = 8,
-    position: float | None = None,
-    mode: SearchMode = "hybrid",
-) -> SearchResult:
-    """`hybrid_search` with a chosen mode (the retrieval benchmark compares the three)."""
+    vector: Sequence[float] | None,
+    model: str,
+    video_id: uuid.UUID | None,
+    course_id: uuid.UUID | None,
+    video_ids: Sequence[uuid.UUID] | None,
+    k: int,
+    position: float | None,
+    keyword: bool,
+) -> _SearchPlan:
+    """The search statement for a query (its vector already known, or None for keyword-only)."""
     k = max(1, min(int(k), MAX_K))
-    tsqueries = tsquery_parts(query) if mode in ("hybrid", "keyword") else {}
-    use_vector = mode in ("hybrid", "vector")
-    params: dict[str, Any] = {"k": k}
-    if use_vector:
-        try:
-            embedder = get_embedder()
-            params["embedding"] = QueryVector(embed_query(query, embedder=embedder))
-            params["model"] = embedder.model_id
-        except EmbeddingError:
-            logger.warning("embedding provider failed; keyword-only search")
-            use_vector = False
-            tsqueries = tsquery_parts(query)
-    params.update({f"tsquery_{config}": text for config, text in tsqueries.items()})
-    terms = tsquery_terms(query) if tsqueries else []
-    for i, term in enumerate(terms):
-        params.update({f"term{i}_{config}": text for config, text in term.items()})
+    use_vector = vector is not None
+    tsqueries = tsquery_parts(query) if keyword or not use_vector else {}
     use_keyword = bool(tsqueries)
     answered: SearchMode = (
         "hybrid" if use_vector and use_keyword else "vector" if use_vector else "keyword"
     )
     if not use_vector and not use_keyword:
-        return SearchResult(hits=[], mode=answered)
+        return _SearchPlan(mode=answered)
+    params: dict[str, Any] = {"k": k, "candidates": max(4 * k, 40)}
+    if vector is not None:
+        params.update(embedding=QueryVector(vector), model=model)
+    params.update({f"tsquery_{config}": text for config, text in tsqueries.items()})
+    terms = tsquery_terms(query) if tsqueries else []
+    for i, term in enumerate(terms):
+        params.update({f"term{i}_{config}": text for config, text in term.items()})
     scope, scope_params = _scope_sql(video_id=video_id, course_id=course_id, video_ids=video_ids)
     params.update(scope_params)
     with_position = position is not None and video_id is not None and math.isfinite(position)
@@ -221,7 +235,6 @@ def search_chunks(
             position_weight=POSITION_WEIGHT,
             position_scale=POSITION_SCALE,
         )
-    params["candidates"] = max(4 * k, 40)
     # One video is small: its b-tree scan is exact. A course can hold most of the corpus, which
     # the planner cannot tell from its scope subquery: it would read and sort every chunk of
     # it. `IS TRUE` keeps the b-tree out, so the vector part walks the HNSW index in distance
@@ -239,13 +252,44 @@ def search_chunks(
             with_position=with_position,
             keyword_terms=[sorted(term) for term in terms],
         )
+    return _SearchPlan(mode=answered, sql=sql, params=params, vector_only=vector_only)
+
+
+def search_chunks(
+    *,
+    query: str,
+    video_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+    video_ids: Sequence[uuid.UUID] | None = None,
+    k: int = 8,
+    position: float | None = None,
+    mode: SearchMode = "hybrid",
+) -> SearchResult:
+    """`hybrid_search` with a chosen mode (the retrieval benchmark compares the three)."""
+    vector: Vector | None = None
+    model = ""
+    if mode in ("hybrid", "vector"):
+        try:
+            embedder = get_embedder()
+            vector, model = embed_query(query, embedder=embedder), embedder.model_id
+        except EmbeddingError:
+            logger.warning("embedding provider failed; keyword-only search")
+    plan = _plan(
+        query=query,
+        vector=vector,
+        model=model,
+        video_id=video_id,
+        course_id=course_id,
+        video_ids=video_ids,
+        k=k,
+        position=position,
+        keyword=mode in ("hybrid", "keyword"),
+    )
+    if not plan.sql:
+        return plan.result([])
     with search_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if vector_only:
-        # The same scale as fused scores: what a vector rank alone earns.
-        rows = [(*row, VECTOR_WEIGHT / (RRF_K + rank)) for rank, row in enumerate(rows, start=1)]
-    return SearchResult(hits=[_hit(row) for row in rows], mode=answered)
+        cursor.execute(plan.sql, plan.params)
+        return plan.result(cursor.fetchall())
 
 
 def hybrid_search(
@@ -282,15 +326,50 @@ async def ahybrid_search(
     position: float | None = None,
     video_ids: Sequence[uuid.UUID] | None = None,
 ) -> SearchResult:
-    """`hybrid_search` for async views."""
-    return await sync_to_async(hybrid_search)(
+    """`hybrid_search` for async views, without a thread: the statement runs on the async pool
+    (learnwithavi.adb), and the query's vector comes from `aembed_query` (a worker thread only
+    when it has to be computed or the cache is out of process)."""
+    vector: Vector | None = None
+    model = ""
+    try:
+        embedder = get_embedder()
+        vector, model = await aembed_query(query, embedder=embedder), embedder.model_id
+    except EmbeddingError:
+        logger.warning("embedding provider failed; keyword-only search")
+    plan = _plan(
         query=query,
+        vector=vector,
+        model=model,
         video_id=video_id,
         course_id=course_id,
+        video_ids=video_ids,
         k=k,
         position=position,
-        video_ids=video_ids,
+        keyword=True,
     )
+    if not plan.sql:
+        return plan.result([])
+    return plan.result(await adb.afetch_sql(plan.sql, plan.params))
+
+
+def _clean_ids(ids: Sequence[int]) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in ids if isinstance(i, int) or str(i).isdigit()))
+
+
+def _chunks_query(
+    ids: Sequence[int], video_ids: Sequence[uuid.UUID] | None
+) -> QuerySet[TranscriptChunk, tuple[Any, ...]]:
+    chunks = TranscriptChunk.objects.filter(pk__in=ids)
+    if video_ids is not None:
+        chunks = chunks.filter(video_id__in=list(video_ids))
+    return chunks.values_list(
+        "id", "video_id", "video__youtube_id", "video__title", "start_time", "end_time", "text"
+    )
+
+
+def _in_order(ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> list[SearchHit]:
+    by_id = {row[0]: _hit(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def chunks_by_ids(
@@ -300,34 +379,20 @@ def chunks_by_ids(
 
     With `video_ids`, only chunks of those videos are returned (the caller's visible videos).
     """
-    clean_ids = [int(i) for i in ids if isinstance(i, int) or str(i).isdigit()]
+    clean_ids = _clean_ids(ids)
     if not clean_ids:
         return []
-    chunks = TranscriptChunk.objects.filter(pk__in=clean_ids).select_related("video")
-    if video_ids is not None:
-        chunks = chunks.filter(video_id__in=list(video_ids))
-    by_id = {chunk.pk: chunk for chunk in chunks}
-    return [
-        SearchHit(
-            chunk_id=chunk.pk,
-            video_id=chunk.video_id,
-            youtube_id=chunk.video.youtube_id,
-            video_title=chunk.video.title,
-            start_time=chunk.start_time,
-            end_time=chunk.end_time,
-            text=chunk.text,
-            score=0.0,
-        )
-        for chunk in (by_id.get(i) for i in dict.fromkeys(clean_ids))
-        if chunk is not None
-    ]
+    return _in_order(clean_ids, list(_chunks_query(clean_ids, video_ids)))
 
 
 async def achunks_by_ids(
     *, ids: Sequence[int], video_ids: Sequence[uuid.UUID] | None = None
 ) -> list[SearchHit]:
-    """`chunks_by_ids` for async views."""
-    return await sync_to_async(chunks_by_ids)(ids=ids, video_ids=video_ids)
+    """`chunks_by_ids` for async views, on the async pool."""
+    clean_ids = _clean_ids(ids)
+    if not clean_ids:
+        return []
+    return _in_order(clean_ids, await adb.afetch(_chunks_query(clean_ids, video_ids)))
 
 
 def transcript_chunks(*, video_id: uuid.UUID) -> QuerySet[TranscriptChunk]:

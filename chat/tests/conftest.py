@@ -3,8 +3,8 @@ from asgiref.sync import SyncToAsync
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
-from chat import adb
 from courses.tests.factories import CourseFactory, VideoFactory
+from learnwithavi import adb
 from testing.fake_anthropic import FakeAnthropic
 from testing.fake_openai_chat import FakeOpenAIChat
 
@@ -38,7 +38,7 @@ HEBREW_VTT = """WEBVTT
 
 @pytest.fixture(autouse=True)
 async def _close_chat_pool():
-    """The chat's async pool belongs to the test's event loop: close it with the test."""
+    """The async pool (learnwithavi.adb) belongs to the test's event loop: close it with it."""
     yield
     await adb.aclose_pool()
 

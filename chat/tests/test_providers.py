@@ -124,3 +124,16 @@ def test_provider_chain_follows_the_keys(settings):
     assert [m.provider for m in get_chat_models()] == ["anthropic", "openai"]
     settings.CHAT_LOCAL_FALLBACK = True
     assert [m.provider for m in get_chat_models()] == ["anthropic", "openai", "local"]
+
+
+def test_preload_sdks_imports_only_the_configured_vendors(settings):
+    import sys
+
+    from chat.providers import preload_sdks
+
+    settings.ANTHROPIC_API_KEY = "sk-ant-test-key-000000"
+    settings.OPENAI_API_KEY = ""
+    assert preload_sdks() == ["anthropic"]
+    assert "anthropic" in sys.modules
+    settings.ANTHROPIC_API_KEY = ""
+    assert preload_sdks() == []

@@ -8,6 +8,7 @@ from rag.db import QueryVector, search_cursor
 from rag.models import TranscriptChunk
 from rag.providers import _build
 from rag.selectors import (
+    achunks_by_ids,
     ahybrid_search,
     build_search_sql,
     chunks_by_ids,
@@ -154,6 +155,13 @@ async def test_ahybrid_search_matches_the_sync_one():
         query="what is weight decay", course_id=course.id, k=3
     )
     assert _ids(same) == _ids(result)
+    ids = [hit.chunk_id for hit in reversed(result.hits)]
+    loaded = await achunks_by_ids(ids=[*ids, 999_999], video_ids=[result.hits[0].video_id])
+    assert loaded == await sync_to_async(chunks_by_ids)(
+        ids=ids, video_ids=[result.hits[0].video_id]
+    )
+    assert [hit.chunk_id for hit in loaded] == ids
+    assert loaded[0].text == result.hits[-1].text
     await sync_to_async(connections.close_all)()
 
 

@@ -1,10 +1,14 @@
-"""The chat hot path's own database access: psycopg's async pool, no thread hops.
+"""Database access for async hot paths (the chat, its retrieval): psycopg's async pool.
 
 Django's async ORM runs every query in a thread (one per request under ASGI), and under load
 each hop waits for the GIL. The few queries a chat makes on every request go through a
 psycopg AsyncConnectionPool instead. Django still writes the SQL: querysets (built by the
 owning app's selectors) and model instances are compiled by Django and only executed here,
-so visibility rules and field conversions stay in one place.
+so visibility rules and field conversions stay in one place; `afetch_sql` runs an app's own
+statement (rag's search), parameters bound by the server.
+
+Apps that need session settings on every connection register them
+(`register_session_statement`); the pool applies them when it opens a connection.
 """
 
 import asyncio
@@ -19,6 +23,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery
 
 _pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
+_session_statements: list[str] = []
 _CONNINFO_KEYS = ("dbname", "user", "password", "host", "port", "sslmode", "options")
 
 
@@ -27,6 +32,17 @@ def _conninfo() -> str:
 
     params = connections["default"].get_connection_params()
     return make_conninfo(**{k: str(v) for k, v in params.items() if k in _CONNINFO_KEYS and v})
+
+
+def register_session_statement(sql: str) -> None:
+    """Run `sql` (a SET) on every connection the pool opens (apps call this in ready())."""
+    if sql not in _session_statements:
+        _session_statements.append(sql)
+
+
+async def _configure(connection: Any) -> None:
+    for sql in _session_statements:
+        await connection.execute(sql)
 
 
 async def _pool() -> Any:
@@ -44,6 +60,7 @@ async def _pool() -> Any:
                 min_size=1,
                 max_size=settings.CHAT_DB_POOL_SIZE,
                 kwargs={"autocommit": True},
+                configure=_configure,
                 open=False,
             )
             _pools[loop] = pool
@@ -61,6 +78,14 @@ async def aclose_pool() -> None:
 async def afetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """The rows of a `values_list` queryset, executed on the async pool."""
     sql, params = queryset.query.sql_with_params()
+    pool = await _pool()
+    async with pool.connection() as connection:
+        cursor = await connection.execute(sql, params)
+        return list(await cursor.fetchall())
+
+
+async def afetch_sql(sql: str, params: dict[str, Any] | Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one statement of our own (`%(name)s` placeholders), on the async pool."""
     pool = await _pool()
     async with pool.connection() as connection:
         cursor = await connection.execute(sql, params)
