@@ -36,7 +36,7 @@ from chat.providers import (
 from chat.selectors import achat_tokens_today, aconversation_history, aconversation_owned
 from courses.selectors import courses_visible_to, videos_visible_to
 from learnwithavi import adb
-from learnwithavi.errors import NotFound, RateLimited, ValidationFailed
+from learnwithavi.errors import NotFound, RateLimited
 from learnwithavi.models import AIUsage
 from learnwithavi.sanitizer import sanitize
 from learnwithavi.usage import estimate_cost
@@ -108,6 +108,7 @@ async def _retrieve(
     data: ChatInput,
     video_id: uuid.UUID | None,
     course_id: uuid.UUID | None,
+    visible_video_ids: Sequence[uuid.UUID] | None,
     chunk_video_ids: Sequence[uuid.UUID],
 ) -> list[SearchHit]:
     """The sources: the client's chunk ids (text reloaded, visible scope only), then search."""
@@ -127,6 +128,7 @@ async def _retrieve(
             query=data.message,
             video_id=video_id,
             course_id=None if video_id is not None else course_id,
+            video_ids=visible_video_ids,
             k=k,
             position=data.position if video_id is not None else None,
         )
@@ -137,8 +139,11 @@ async def _retrieve(
 
 async def _visible_scope(
     *, user: Any, video_id: uuid.UUID | None, course_id: uuid.UUID | None
-) -> tuple[uuid.UUID | None, uuid.UUID]:
-    """(video id, course id) when the user may see them; courses' selectors decide."""
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(video id, course id) when the user may see them; courses' selectors decide.
+
+    Neither given: (None, None), a question about everything the user may see.
+    """
     if video_id is not None:
         rows = await adb.afetch(
             videos_visible_to(user=user).filter(pk=video_id).values_list("id", "course_id")
@@ -153,17 +158,15 @@ async def _visible_scope(
         if not rows:
             raise NotFound(code="course_not_found")
         return None, rows[0][0]
-    raise ValidationFailed(
-        gettext_lazy("Ask about a video or a course: send videoId or courseId."),
-        code="scope_required",
-    )
+    return None, None
 
 
 async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
     """Check the scope and the conversation, retrieve the sources, build the prompt.
 
-    Raises NotFound for a video, course or conversation the user may not see, ValidationFailed
-    when no scope is given, RateLimited when the daily token budget is spent.
+    Without a video or a course, the question is about every video the user may see. Raises
+    NotFound for a video, course or conversation the user may not see, RateLimited when the
+    daily token budget is spent.
     """
     await achat_budget_check(user=user)
     conversation: Conversation | None = None
@@ -175,8 +178,15 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         course_id = course_id or conversation.course_id
         history = await aconversation_history(conversation=conversation)
     video_id, course_id = await _visible_scope(user=user, video_id=video_id, course_id=course_id)
+    visible_video_ids: list[uuid.UUID] | None = None
+    if video_id is None and course_id is None:
+        visible_video_ids = [
+            row[0] for row in await adb.afetch(videos_visible_to(user=user).values_list("id"))
+        ]
     chunk_video_ids: list[uuid.UUID] = [video_id] if video_id is not None else []
-    if data.chunk_ids and video_id is None:
+    if data.chunk_ids and visible_video_ids is not None:
+        chunk_video_ids = visible_video_ids
+    elif data.chunk_ids and course_id is not None and video_id is None:
         chunk_video_ids = [
             row[0]
             for row in await adb.afetch(
@@ -184,7 +194,11 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
             )
         ]
     hits = await _retrieve(
-        data=data, video_id=video_id, course_id=course_id, chunk_video_ids=chunk_video_ids
+        data=data,
+        video_id=video_id,
+        course_id=course_id,
+        visible_video_ids=visible_video_ids,
+        chunk_video_ids=chunk_video_ids,
     )
     prompt = build_prompt(
         question=data.message,

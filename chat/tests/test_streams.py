@@ -39,7 +39,6 @@ def client():
         ({"message": "  \x00\x07 \n "}, "message_empty"),
         ({"message": "x" * 10_001}, "message_too_long"),
         ({"message": "hi", "videoId": "not-a-uuid"}, "validation_error"),
-        ({"message": "hi"}, "scope_required"),
         ({"message": "hi", "conversationHistory": "nope"}, "validation_error"),
         (
             {"message": "hi", "conversationHistory": [{"role": "user", "content": "a"}] * 21},
@@ -50,8 +49,7 @@ def client():
     ],
 )
 async def test_invalid_requests_fail_as_json_errors(client, video, body, code):
-    needs_scope = isinstance(body, dict) and body.get("message") == "hi" and "videoId" not in body
-    if needs_scope and code != "scope_required":
+    if isinstance(body, dict) and body.get("message") == "hi" and "videoId" not in body:
         body = {**body, "videoId": str(video.pk)}
     response = await post(client, body)
     assert response.status_code == 400
@@ -67,6 +65,36 @@ async def test_a_message_of_exactly_10000_characters_is_accepted(client, video):
         client, {"message": "regularization " * 666 + "abcdefghij", "videoId": str(video.pk)}
     )
     assert response.status_code == 200
+
+
+SECRET_VTT = """WEBVTT
+
+00:00.000 --> 00:20.000
+The zanzibar protocol is the unpublished course's secret technique for dropout schedules.
+"""
+
+
+async def test_without_a_scope_the_tutor_searches_every_video_the_user_may_see(
+    client, video, hidden_video
+):
+    from asgiref.sync import sync_to_async
+
+    from chat.tests.conftest import _ingest
+
+    await sync_to_async(_ingest)(hidden_video, SECRET_VTT)
+    response = await post(client, {"message": "What does dropout do during training?"})
+    assert response.status_code == 200
+    events, _ = await read_stream(response)
+    assert events[-1]["type"] == "done"
+    assert events[-1]["sources"]
+    assert {source["videoId"] for source in events[-1]["sources"]} == {str(video.pk)}
+    # the unpublished course's transcript never reaches the answer
+    response = await post(client, {"message": "What is the zanzibar protocol?"})
+    events, _ = await read_stream(response)
+    done = events[-1]
+    assert done["type"] == "done"
+    assert str(hidden_video.pk) not in {source["videoId"] for source in done["sources"]}
+    assert "zanzibar" not in done["fullContent"].lower()
 
 
 async def test_hidden_or_unknown_video_is_not_found(client, video, hidden_video):
