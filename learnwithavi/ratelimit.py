@@ -4,13 +4,11 @@ The client is the signed-in user, else the IP address; a proxy's X-Forwarded-For
 only when the direct peer is a trusted proxy, so a spoofed header cannot buy a fresh quota.
 """
 
-import asyncio
 import hashlib
 import ipaddress
 import math
 import pickle
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from learnwithavi import aredis
 from learnwithavi.errors import RateLimited
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -143,23 +142,6 @@ def hit(scope: str, identity: str) -> RateLimitResult:
     return _result(rate, count, math.ceil(float(start) + rate.period))
 
 
-_async_redis_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _async_redis() -> Any:
-    """A redis.asyncio client for the running loop (a client may not cross event loops)."""
-    import redis.asyncio
-
-    loop = asyncio.get_running_loop()
-    client = _async_redis_clients.get(loop)
-    if client is None:
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-        _async_redis_clients[loop] = client
-    return client
-
-
 async def ahit(scope: str, identity: str) -> RateLimitResult:
     """`hit` for async views, without a thread hop.
 
@@ -167,12 +149,12 @@ async def ahit(scope: str, identity: str) -> RateLimitResult:
     streaming views share; so Redis is spoken to natively (the same keys and values as the sync
     path), and the local-memory cache, which does no I/O, is called directly.
     """
-    if "redis" not in settings.CACHES["default"]["BACKEND"]:
+    if not aredis.is_redis_cache():
         return hit(scope, identity)
     rate = rate_for(scope)
     counter, start_key = (cache.make_key(key) for key in _keys(scope, identity))
     now = time.time()
-    async with _async_redis().pipeline(transaction=True) as pipe:
+    async with aredis.client().pipeline(transaction=True) as pipe:
         pipe.set(start_key, pickle.dumps(now), ex=rate.period, nx=True)
         pipe.set(counter, 0, ex=rate.period, nx=True)
         pipe.incr(counter)

@@ -5,6 +5,7 @@ figures that `/api/health` reports.
 """
 
 import hashlib
+import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
+from learnwithavi import aredis
 from rag.providers import Embedder, Vector, get_embedder
 
 _HITS = "rag:emb:stats:hits"
@@ -69,15 +71,22 @@ def embed_query(text: str, *, embedder: Embedder | None = None) -> Vector:
 
 
 async def aembed_query(text: str, *, embedder: Embedder | None = None) -> Vector:
-    """`embed_query` for async code. An in-process cache is read in place (no I/O); otherwise,
-    or to compute a missing vector (model CPU or a network call), on a worker thread that is
-    not the request's (asgiref's shared executor, not a thread per request)."""
+    """`embed_query` for async code, without a thread when the vector is cached: an in-process
+    cache is read in place (no I/O), Redis natively (learnwithavi.aredis). A missing vector is
+    computed (model CPU or a network call) on a worker thread that is not the request's."""
     embedder = embedder or get_embedder()
+    key = _key(embedder.model_id, "query", text)
     if isinstance(caches["default"], LocMemCache):
-        blob = cache.get(_key(embedder.model_id, "query", text))
+        blob = cache.get(key)
         if blob is not None:
             _count(_HITS, 1)
             return _unpack(blob)
+    elif aredis.is_redis_cache():
+        redis = aredis.client()
+        raw = await redis.get(cache.make_key(key))
+        if raw is not None:
+            await redis.incr(cache.make_key(_HITS))
+            return _unpack(pickle.loads(raw))  # noqa: S301  written by Django's cache, below
     return await sync_to_async(embed_query, thread_sensitive=False)(text, embedder=embedder)
 
 
