@@ -131,4 +131,3 @@ async def test_a_request_that_ran_sync_code_is_cleaned_up_on_its_own_thread(fini
     # Django's way: request_finished (closing the request's connections) on the request's thread
     assert len(finished_on) == 1
     assert finished_on[0] is not threading.current_thread()
-
