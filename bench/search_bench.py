@@ -1,8 +1,10 @@
 """Search latency and recall at 100,000 chunks of 384 dimensions: pgvector through rag.selectors
 against exact search and ChromaDB, on the same clustered synthetic vectors.
 
-Figures, per query (single client, the corpus prewarmed into shared buffers; every query goes
-through all contenders in turn, so load from elsewhere on the machine weighs on all alike):
+Figures, per query (single client, the corpus prewarmed into shared buffers; each contender's
+queries in one run, so that each has the CPU caches to itself. `--interleaved` sends each query
+through every contender in turn instead, so that load from elsewhere on the machine weighs on
+all alike; it favours the selector, whose query follows the raw one over the same index pages):
 - numpy exact: brute-force cosine over all vectors (the ground truth for recall@10);
 - pgvector raw SQL: `ORDER BY embedding <=> q LIMIT 10` through psycopg (server-bound binary
   parameter), HNSW, the session's ef_search (RAG_HNSW_EF_SEARCH, 40);
@@ -13,6 +15,7 @@ through all contenders in turn, so load from elsewhere on the machine weighs on 
 The query embedding is given (the model's time is measured by bench/ingest_bench.py).
 
     .venv/bin/python bench/search_bench.py [--chunks 100000] [--queries 300] [--keep NAME]
+                                           [--interleaved] [--no-chroma]
 
 By default the corpus lives in a throw-away test database. `--keep NAME` loads it into database
 NAME once and reuses it on later runs (loading and indexing take about a minute).
@@ -327,7 +330,9 @@ if __name__ == "__main__":
     parser.add_argument("--keep", metavar="NAME", help="load into database NAME, reuse it later")
     parser.add_argument("--no-chroma", action="store_true", help="skip ChromaDB")
     parser.add_argument(
-        "--sequential", action="store_true", help="one contender after another, not interleaved"
+        "--interleaved",
+        action="store_true",
+        help="each query through every contender in turn (default: one contender after another)",
     )
     arguments = parser.parse_args()
     if arguments.keep:
@@ -341,7 +346,7 @@ if __name__ == "__main__":
                 arguments.queries,
                 keep=True,
                 chroma=not arguments.no_chroma,
-                sequential=arguments.sequential,
+                sequential=not arguments.interleaved,
             )
         finally:
             connection.close()
@@ -352,7 +357,7 @@ if __name__ == "__main__":
                 arguments.chunks,
                 arguments.queries,
                 chroma=not arguments.no_chroma,
-                sequential=arguments.sequential,
+                sequential=not arguments.interleaved,
             )
         finally:
             connection.close()
