@@ -111,10 +111,13 @@ def interleaved(
     ]
 
 
-def chroma_search(
-    stack: contextlib.ExitStack, vectors: np.ndarray, queries: np.ndarray
-) -> Callable[[int], list[int]]:
-    """ChromaDB (the seed system's store) loaded with the same vectors, in a temporary directory."""
+def chroma_searches(
+    stack: contextlib.ExitStack, vectors: np.ndarray, texts: list[str], queries: np.ndarray
+) -> tuple[Callable[[int], list[int]], Callable[[int], list[int]]]:
+    """ChromaDB (the seed system's store) loaded with the same vectors, each with its text and
+    the metadata the seed kept (video, times), in a temporary directory. Two searches: ids
+    only, and the hits with their text and metadata, as the seed's search returned them (and
+    as the selector does)."""
     import chromadb
 
     directory = stack.enter_context(tempfile.TemporaryDirectory())
@@ -124,17 +127,39 @@ def chroma_search(
     )
     started = time.perf_counter()
     batch = client.get_max_batch_size()
+    per_video = len(vectors) // 100
     for start in range(0, len(vectors), batch):
         end = min(start + batch, len(vectors))
-        collection.add(ids=[str(i) for i in range(start, end)], embeddings=vectors[start:end])
+        collection.add(
+            ids=[str(i) for i in range(start, end)],
+            embeddings=vectors[start:end],
+            documents=texts[start:end],
+            metadatas=[
+                {
+                    "videoId": f"bench{min(i // per_video, 99):06d}",
+                    "title": f"V{min(i // per_video, 99)}",
+                    "startTime": (i % per_video) * 30.0,
+                    "endTime": (i % per_video) * 30.0 + 30,
+                }
+                for i in range(start, end)
+            ],
+        )
     elapsed = time.perf_counter() - started
     print(f"ChromaDB {chromadb.__version__} loaded and indexed in {elapsed:.1f}s")
 
-    def search(index: int) -> list[int]:
+    def ids_only(index: int) -> list[int]:
         found = collection.query(query_embeddings=[queries[index]], n_results=10, include=[])
         return [int(i) for i in found["ids"][0]]
 
-    return search
+    def with_hits(index: int) -> list[int]:
+        found = collection.query(
+            query_embeddings=[queries[index]],
+            n_results=10,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [int(i) for i in found["ids"][0]]
+
+    return ids_only, with_hits
 
 
 def recall(results: Sequence[Sequence[int]], truth: Sequence[Sequence[int]]) -> float:
@@ -309,8 +334,10 @@ def main(
     ]
     with contextlib.ExitStack() as stack:
         if chroma:
+            ids_only, with_hits = chroma_searches(stack, vectors, texts, queries)
+            contenders.append(("ChromaDB (HNSW cosine, defaults), ids only", ids_only, True))
             contenders.append(
-                ("ChromaDB (HNSW cosine, defaults)", chroma_search(stack, vectors, queries), True)
+                ("ChromaDB, hits with text and metadata (as the seed searched)", with_hits, True)
             )
         rows += interleaved(contenders, query_count, sequential=sequential)
     print(f"\n{chunk_count:,} chunks x {DIM} dims, {query_count} queries, top 10\n")
