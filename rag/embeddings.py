@@ -86,7 +86,7 @@ async def aembed_query(text: str, *, embedder: Embedder | None = None) -> Vector
         raw = await redis.get(cache.make_key(key))
         if raw is not None:
             await redis.incr(cache.make_key(_HITS))
-            return _unpack(pickle.loads(raw))  # noqa: S301  written by Django's cache, below
+            return _unpack(pickle.loads(raw))  # noqa: S301  our own value, stored by embed_query
     return await sync_to_async(embed_query, thread_sensitive=False)(text, embedder=embedder)
 
 
