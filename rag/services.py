@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +18,14 @@ from rag.chunking import Chunk, chunk_cues
 from rag.embeddings import embed_passages
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import FORMATS, detect_format, parse_transcript
-from rag.providers import Embedder, get_embedder
+from rag.providers import Embedder, EmbeddingError, get_embedder
 from rag.text import index_text
 
 logger = logging.getLogger(__name__)
+
+# Failures that go away by themselves (an embedding provider's outage, a database restart):
+# the ingest task retries them with backoff.
+RETRYABLE_ERRORS: tuple[type[Exception], ...] = (EmbeddingError, OperationalError)
 
 
 @dataclass(frozen=True)
@@ -146,12 +150,14 @@ def _embed_chunks(
     return vectors, len(missing)
 
 
-def transcript_ingest(*, source_id: int) -> IngestResult:
+def transcript_ingest(*, source_id: int, will_retry: bool = False) -> IngestResult:
     """Parse, chunk and embed an upload, then swap the video's chunks in one transaction.
 
     Idempotent: chunks identical to the stored ones (content hashes, same model) change
-    nothing. A failure keeps the previous chunks, marks the video failed with the error and
-    re-raises (the task retries transient ones). Raises TranscriptSource.DoesNotExist.
+    nothing. A failure keeps the previous chunks, records the error and re-raises. The video is
+    marked failed, unless the error is transient (RETRYABLE_ERRORS) and the caller `will_retry`
+    (the Celery task before its last attempt): then it is pending again, with the error, so a
+    retry that succeeds never shows "failed". Raises TranscriptSource.DoesNotExist.
     """
     source = TranscriptSource.objects.select_related("video").get(pk=source_id)
     video = source.video
@@ -191,6 +197,13 @@ def transcript_ingest(*, source_id: int) -> IngestResult:
             return _finish(source, TranscriptSource.Status.DONE, len(chunks), embedded)
     except Exception as error:
         message = sanitize(str(error))[:1000] or type(error).__name__
+        if will_retry and isinstance(error, RETRYABLE_ERRORS):
+            logger.warning("ingest of transcript %s failed, to be retried: %s", source.pk, message)
+            TranscriptSource.objects.filter(pk=source.pk).update(
+                status=TranscriptSource.Status.PENDING, error=message
+            )
+            _video_status(video.pk, TranscriptStatus.PENDING, message)
+            raise
         logger.warning("ingest of transcript %s failed: %s", source.pk, message)
         TranscriptSource.objects.filter(pk=source.pk).update(
             status=TranscriptSource.Status.FAILED, error=message, processed_at=timezone.now()

@@ -1,20 +1,23 @@
 """Celery tasks: take ids, call one service, retry transient failures with backoff."""
 
-from celery import shared_task
-from django.db import OperationalError
+from typing import Any
 
-from rag.providers import EmbeddingError
-from rag.services import transcript_ingest
+from celery import shared_task
+
+from rag.services import RETRYABLE_ERRORS, transcript_ingest
 
 
 # Embedding providers and the database recover by themselves: retry with growing, jittered waits.
 @shared_task(
-    autoretry_for=(EmbeddingError, OperationalError),
+    bind=True,
+    autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=5,
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
 )
-def ingest_transcript(source_id: int) -> str:
-    return transcript_ingest(source_id=source_id).status
+def ingest_transcript(self: Any, source_id: int) -> str:
+    # Before the last attempt, a transient failure leaves the video pending, not failed.
+    will_retry = self.request.retries < self.max_retries
+    return transcript_ingest(source_id=source_id, will_retry=will_retry).status

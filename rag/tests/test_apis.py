@@ -283,3 +283,35 @@ def test_a_failed_ingest_keeps_the_previous_version(
     after = list(TranscriptChunk.objects.filter(video=video).values_list("id", flat=True))
     assert after == before
     assert TranscriptSource.objects.get(pk=response.json()["uploadId"]).status == "failed"
+
+
+def test_a_transient_failure_before_the_last_attempt_leaves_the_video_pending(
+    instructor_client, video, django_capture_on_commit_callbacks, fake_openai
+):
+    """The task will retry: the learner-facing status must not flash "failed" meanwhile."""
+    import pytest
+
+    from rag.providers import EmbeddingError
+    from rag.services import transcript_ingest
+    from testing.fake_openai_embeddings import server_error
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(instructor_client, video)
+    before = list(TranscriptChunk.objects.filter(video=video).values_list("id", flat=True))
+    source = TranscriptSource.objects.create(
+        video=video, format="srt", filename="v2.srt", content_hash="v2",
+        content="1\n00:00:00,000 --> 00:00:07,000\nגרסה חדשה\n",  # noqa: RUF001
+    )  # fmt: skip
+    fake_openai.fail_next(*[server_error(503)] * 100)
+    with pytest.raises(EmbeddingError):
+        transcript_ingest(source_id=source.pk, will_retry=True)
+    video.refresh_from_db()
+    source.refresh_from_db()
+    assert (video.transcript_status, source.status) == ("pending", "pending")
+    assert "OpenAI embeddings failed" in video.transcript_error
+    assert list(TranscriptChunk.objects.filter(video=video).values_list("id", flat=True)) == before
+    # the last attempt: failed, for good
+    with pytest.raises(EmbeddingError):
+        transcript_ingest(source_id=source.pk, will_retry=False)
+    video.refresh_from_db()
+    assert video.transcript_status == "failed"

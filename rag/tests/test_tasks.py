@@ -61,8 +61,11 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
             assert response.status_code == 202
             source_id = response.json()["uploadId"]
 
+            seen: set[str] = set()
+
             def done():
-                # "failed" in between is expected: the first run fails, the retry succeeds.
+                # The first run fails, the retry succeeds: meanwhile the video stays pending.
+                seen.add(video.__class__.objects.get(pk=video.pk).transcript_status)
                 return TranscriptSource.objects.get(pk=source_id).status == "done"
 
             assert _wait_for(done), "the worker did not finish the job"
@@ -75,6 +78,7 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
         assert source.status == "done", source.error
         video.refresh_from_db()
         assert video.transcript_status == "ready"
+        assert "failed" not in seen, seen
         chunks = TranscriptChunk.objects.filter(video=video)
         assert chunks.exists()
         assert {c.embedding_model for c in chunks} == {"openai:text-embedding-3-small"}
