@@ -157,28 +157,15 @@ def _cue_start(cues: "Sequence[Cue]", sentence: str) -> float | None:
 
 
 def main(verbose: bool) -> None:
-    from accounts.models import User
+    from bench.corpus import ingest_course
     from chat.extractive import compose_answer
     from chat.prompts import build_prompt
-    from courses.models import Course, Video
     from rag.parsers import parse_vtt
     from rag.selectors import hybrid_search
-    from rag.services import transcript_upload
 
-    owner = User.objects.create_user("bench@example.test", role="instructor")
-    course = Course.objects.create(slug="bench", title="Bench", owner=owner, is_published=True)
-    videos, cues = {}, {}
-    started = time.perf_counter()
-    for index, (youtube_id, path) in enumerate(VIDEOS.items()):
-        video = Video.objects.create(
-            course=course, youtube_id=youtube_id, title=youtube_id, duration=3600,
-            order_index=index,
-        )  # fmt: skip
-        content = (ROOT / path).read_text(encoding="utf-8")
-        transcript_upload(video=video, content=content, filename=path, run_inline=True)
-        videos[youtube_id] = video
-        cues[youtube_id] = parse_vtt(content)
-    print(f"ingested {len(videos)} transcripts in {time.perf_counter() - started:.1f}s")
+    _course, ingested = ingest_course(VIDEOS)
+    videos = {youtube_id: video for youtube_id, (video, _text) in ingested.items()}
+    cues = {youtube_id: parse_vtt(text) for youtube_id, (_video, text) in ingested.items()}
 
     contains = first = bullets = on_time = 0
     errors: list[float] = []

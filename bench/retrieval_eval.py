@@ -15,7 +15,6 @@ figures are reported separately.
 import json
 import os
 import sys
-import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -81,24 +80,11 @@ def evaluate(
 
 
 def main() -> None:
-    from accounts.models import User
-    from courses.models import Course, Video
-    from rag.services import transcript_upload
+    from bench.corpus import ingest_course
 
     data = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
-    owner = User.objects.create_user("bench@example.test", role="instructor")
-    course = Course.objects.create(slug="bench", title="Bench", owner=owner, is_published=True)
-    videos = {}
-    started = time.perf_counter()
-    for index, (youtube_id, path) in enumerate(data["videos"].items()):
-        video = Video.objects.create(
-            course=course, youtube_id=youtube_id, title=youtube_id, duration=3600,
-            order_index=index,
-        )  # fmt: skip
-        content = (ROOT / path).read_text(encoding="utf-8")
-        transcript_upload(video=video, content=content, filename=path, run_inline=True)
-        videos[youtube_id] = video
-    print(f"ingested {len(videos)} transcripts in {time.perf_counter() - started:.1f}s")
+    course, ingested = ingest_course(data["videos"])
+    videos = {youtube_id: video for youtube_id, (video, _text) in ingested.items()}
 
     for title, filename in QUESTION_SETS:
         questions = json.loads((DATA / filename).read_text(encoding="utf-8"))["questions"]
