@@ -40,6 +40,22 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture
+def hops(monkeypatch):
+    """The functions handed to sync_to_async (thread hops) during the test, as module.qualname."""
+    from asgiref import sync
+
+    seen: list[str] = []
+    original = sync.SyncToAsync.__init__
+
+    def record(self, func, *args, **kwargs):
+        seen.append(f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}")
+        original(self, func, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__init__", record)
+    return seen
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

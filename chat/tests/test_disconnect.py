@@ -1,7 +1,6 @@
 """Real sockets: uvicorn serves the app; the learner leaves mid-answer."""
 
 import json
-import time
 
 import httpx
 import pytest
@@ -10,19 +9,11 @@ from chat.models import Message
 from learnwithavi.models import AIUsage
 from testing.fake_anthropic import FakeAnthropic
 from testing.servers import uvicorn_server
+from testing.waiting import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 LONG_ANSWER = " ".join(f"word{n}" for n in range(300)) + " [1]."
-
-
-def wait_for(condition, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_leaving_mid_answer_cancels_the_upstream_stream_and_keeps_what_was_said(

@@ -4,26 +4,11 @@ import json
 import re
 
 import pytest
-from asgiref import sync
 from django.test import AsyncClient
 
 from chat.tests.helpers import read_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def hops(monkeypatch):
-    """The functions handed to sync_to_async during the test."""
-    seen: list[str] = []
-    original = sync.SyncToAsync.__init__
-
-    def record(self, func, *args, **kwargs):
-        seen.append(f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}")
-        original(self, func, *args, **kwargs)
-
-    monkeypatch.setattr(sync.SyncToAsync, "__init__", record)
-    return seen
 
 
 async def test_a_chat_request_makes_no_middleware_thread_hops(video, hops):

@@ -85,19 +85,6 @@ def finished_on():
     signals.request_finished.disconnect(dispatch_uid="test-finished-on")
 
 
-@pytest.fixture
-def hops(monkeypatch):
-    seen: list[str] = []
-    original = sync.SyncToAsync.__init__
-
-    def record(self, func, *args, **kwargs):
-        seen.append(getattr(func, "__qualname__", repr(func)))
-        original(self, func, *args, **kwargs)
-
-    monkeypatch.setattr(sync.SyncToAsync, "__init__", record)
-    return seen
-
-
 async def test_a_warm_chat_request_starts_no_thread(hops, finished_on, settings):
     settings.ANTHROPIC_API_KEY = settings.OPENAI_API_KEY = ""
     settings.CHAT_LOCAL_WORD_DELAY = 0.0

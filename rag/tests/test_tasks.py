@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -15,16 +14,7 @@ from rag.models import TranscriptChunk, TranscriptSource
 from rag.tests.conftest import VTT
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings, server_error
 from testing.servers import ROOT, current_database_url
-
-
-def _wait_for(condition, seconds=90):
-    """Poll the database until the worker has done its part (a wait, not a timing assertion)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+from testing.waiting import wait_for
 
 
 @pytest.mark.broker
@@ -68,7 +58,7 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
                 seen.add(video.__class__.objects.get(pk=video.pk).transcript_status)
                 return TranscriptSource.objects.get(pk=source_id).status == "done"
 
-            assert _wait_for(done), "the worker did not finish the job"
+            assert wait_for(done, seconds=90, poll=0.2), "the worker did not finish the job"
         finally:
             app.conf.task_always_eager = eager
             app.conf.task_default_queue = default_queue
