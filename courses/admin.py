@@ -35,13 +35,23 @@ _M = TypeVar("_M", bound=Model)
 
 
 class RoleScopedAdmin(admin.ModelAdmin[_M]):
-    """Rights from the role: instructors and admins may use this admin at all."""
+    """Rights from the role: instructors and admins may use this admin at all, and may add, and
+    change or delete what they manage (`_manages`)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_staff and can_author_courses(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request) and (obj is None or self._manages(request, obj))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
 
     def _manages(self, request: HttpRequest, obj: Any) -> bool:
         raise NotImplementedError
@@ -109,15 +119,6 @@ class CourseAdmin(RoleScopedAdmin[Course]):
 
     def _manages(self, request: HttpRequest, obj: Any) -> bool:
         return can_manage_course(user=request.user, course=obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_view_permission(request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return (
@@ -229,15 +230,6 @@ class VideoAdmin(RoleScopedAdmin[Video]):
 
     def _manages(self, request: HttpRequest, obj: Any) -> bool:
         return can_manage_course(user=request.user, course=obj.course)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_view_permission(request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Video]:
         return super().get_queryset(request).filter(_own_courses(request, "course__"))
