@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,12 +11,7 @@ from rest_framework.views import APIView
 
 from chat.models import Conversation, Message
 from chat.selectors import conversation_detail, conversation_list
-
-
-class Pagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "pageSize"
-    max_page_size = 100
+from learnwithavi.pagination import paginated_response, paginated_schema
 
 
 class ConversationOutputSerializer(serializers.ModelSerializer[Conversation]):
@@ -67,30 +61,20 @@ class ConversationDetailOutputSerializer(ConversationOutputSerializer):
         )
 
 
-def _paginated(name: str, item: Any) -> Any:
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item,
-        },
-    )
-
-
 class ConversationsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="conversations_list",
         summary="My conversations with the tutor, newest first",
-        responses=_paginated("PaginatedConversationList", ConversationOutputSerializer(many=True)),
+        responses=paginated_schema(
+            "PaginatedConversationList", ConversationOutputSerializer(many=True)
+        ),
     )
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
-        page = paginator.paginate_queryset(conversation_list(user=request.user), request, view=self)
-        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+        return paginated_response(
+            request, self, conversation_list(user=request.user), ConversationOutputSerializer
+        )
 
 
 class ConversationApi(APIView):

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -13,7 +12,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,36 +43,13 @@ from courses.services import (
     video_update,
 )
 from learnwithavi.errors import PermissionDenied
+from learnwithavi.pagination import Pagination, paginated_response, paginated_schema
 
 MAX_DURATION = 7 * 24 * 3600  # a week, in seconds: anything longer is a typo
 COURSE_ID = "3f1c2a9e-8d4b-4c1e-9a7f-2b6d5e8c1a40"
 VIDEO_ID = "7a2e4c6b-1d3f-4e5a-8b9c-0d1e2f3a4b5c"
 OWNER_ID = "c0ffee00-1234-4abc-9def-0123456789ab"
 NOW = "2026-11-24T08:00:00Z"
-
-
-class Pagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "pageSize"
-    max_page_size = 100
-
-
-def _paginated(name: str, item: serializers.BaseSerializer[Any]) -> Any:
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item,
-        },
-    )
-
-
-def _page(request: Request, view: APIView, items: QuerySet[Any], serializer: Any) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(items, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 def _managed(*, user: Any, course: Course) -> Course:
@@ -359,7 +334,7 @@ class CoursesApi(APIView):
         summary="List courses",
         operation_id="courses_list",
         parameters=[CourseFilterSerializer],
-        responses={200: _paginated("PaginatedCourseList", CourseOutputSerializer(many=True))}
+        responses={200: paginated_schema("PaginatedCourseList", CourseOutputSerializer(many=True))}
         | _errors(400),
         examples=[_page_example("Courses", COURSE_EXAMPLE)],
     )
@@ -375,7 +350,7 @@ class CoursesApi(APIView):
             search=data.get("search"),
             ordering=data["ordering"],
         )
-        return _page(request, self, courses, CourseOutputSerializer)
+        return paginated_response(request, self, courses, CourseOutputSerializer)
 
     @extend_schema(
         summary="Create a course",
@@ -493,13 +468,14 @@ class CourseVideosApi(APIView):
 
     @extend_schema(
         summary="A course's videos, in order",
-        responses={200: _paginated("PaginatedVideoList", VideoOutputSerializer(many=True))}
+        responses={200: paginated_schema("PaginatedVideoList", VideoOutputSerializer(many=True))}
         | _errors(404),
         examples=[_page_example("Videos", VIDEO_EXAMPLE)],
     )
     def get(self, request: Request, course_id: str) -> Response:
         course = course_visible_to(user=request.user, course_id=course_id)
-        return _page(request, self, course_videos(course=course), VideoOutputSerializer)
+        videos = course_videos(course=course)
+        return paginated_response(request, self, videos, VideoOutputSerializer)
 
     @extend_schema(
         summary="Add a video to a course (owner, admin)",
@@ -665,7 +641,7 @@ class MyProgressApi(APIView):
     @extend_schema(
         summary="My courses in progress",
         responses={
-            200: _paginated(
+            200: paginated_schema(
                 "PaginatedMyProgressList",
                 inline_serializer(
                     "MyCourseProgress",
