@@ -161,6 +161,14 @@ async def _visible_scope(
     return None, None
 
 
+async def _visible_video_ids(*, user: Any, course_id: uuid.UUID | None) -> list[uuid.UUID]:
+    """The ids of the videos `user` may see (of one course, when given)."""
+    videos = videos_visible_to(user=user)
+    if course_id is not None:
+        videos = videos.filter(course_id=course_id)
+    return [row[0] for row in await adb.afetch(videos.order_by().values_list("id"))]
+
+
 async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
     """Check the scope and the conversation, retrieve the sources, build the prompt.
 
@@ -178,21 +186,21 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         course_id = course_id or conversation.course_id
         history = await aconversation_history(conversation=conversation)
     video_id, course_id = await _visible_scope(user=user, video_id=video_id, course_id=course_id)
-    visible_video_ids: list[uuid.UUID] | None = None
-    if video_id is None and course_id is None:
-        visible_video_ids = [
-            row[0] for row in await adb.afetch(videos_visible_to(user=user).values_list("id"))
-        ]
-    chunk_video_ids: list[uuid.UUID] = [video_id] if video_id is not None else []
-    if data.chunk_ids and visible_video_ids is not None:
-        chunk_video_ids = visible_video_ids
-    elif data.chunk_ids and course_id is not None and video_id is None:
-        chunk_video_ids = [
-            row[0]
-            for row in await adb.afetch(
-                videos_visible_to(user=user).filter(course_id=course_id).values_list("id")
-            )
-        ]
+    # Without a video or a course, the search covers every video the user may see.
+    visible_video_ids = (
+        await _visible_video_ids(user=user, course_id=None)
+        if video_id is None and course_id is None
+        else None
+    )
+    chunk_video_ids: Sequence[uuid.UUID] = []
+    if video_id is not None:
+        chunk_video_ids = [video_id]
+    elif data.chunk_ids:
+        chunk_video_ids = (
+            visible_video_ids
+            if visible_video_ids is not None
+            else await _visible_video_ids(user=user, course_id=course_id)
+        )
     hits = await _retrieve(
         data=data,
         video_id=video_id,
