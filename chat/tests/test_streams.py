@@ -363,13 +363,14 @@ async def test_chunks_of_other_videos_are_not_accepted_as_context(
         search_text="the secret exam answers are 42",
         content_hash="x" * 64,
     )
-    body = {
-        "message": "exam answers?",
-        "videoId": str(video.pk),
-        "context": {"chunks": [secret.pk]},
-    }
-    await read_stream(await post(client, body))
-    assert "secret exam" not in fake_anthropic.message_requests()[0]["system"][1]["text"]
+    mine = await TranscriptChunk.objects.filter(video=video).order_by("position").afirst()
+    assert mine is not None
+    for scope in ({"videoId": str(video.pk)}, {"courseId": str(video.course_id)}, {}):
+        body = {"message": "exam answers?", **scope, "context": {"chunks": [secret.pk, mine.pk]}}
+        await read_stream(await post(client, body))
+        context = fake_anthropic.message_requests()[-1]["system"][1]["text"]
+        assert "secret exam" not in context, scope
+        assert mine.text.strip() in context, scope
 
 
 async def test_transcript_text_cannot_close_its_quote(client, video, fake_anthropic):
