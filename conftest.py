@@ -56,6 +56,25 @@ def hops(monkeypatch):
 
 
 @pytest.fixture
+async def close_async_pool():
+    """The async pool (learnwithavi.adb) belongs to the test's event loop: close it with it."""
+    from learnwithavi import adb
+
+    yield
+    await adb.aclose_pool()
+
+
+@pytest.fixture
+def close_async_test_connections():
+    """Async test code queries from asgiref's executor thread: close its connection after."""
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -1,10 +1,7 @@
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from courses.tests.factories import CourseFactory, VideoFactory
-from learnwithavi import adb
 from testing.fake_anthropic import FakeAnthropic
 from testing.fake_openai_chat import FakeOpenAIChat
 
@@ -37,17 +34,8 @@ HEBREW_VTT = """WEBVTT
 
 
 @pytest.fixture(autouse=True)
-async def _close_chat_pool():
-    """The async pool (learnwithavi.adb) belongs to the test's event loop: close it with it."""
-    yield
-    await adb.aclose_pool()
-
-
-@pytest.fixture(autouse=True)
-def _close_async_test_connections():
-    """Async test code queries from asgiref's executor thread: close its connection after."""
-    yield
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+def _async_clean_up(close_async_pool, close_async_test_connections):
+    """Chat tests are mostly async: the pool and executor connections close after each."""
 
 
 @pytest.fixture(autouse=True)

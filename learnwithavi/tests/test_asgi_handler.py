@@ -9,13 +9,14 @@ import pytest
 from asgiref import sync
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
-from django.db import connections
 
 from courses.tests.factories import CourseFactory, VideoFactory
-from learnwithavi import adb
 from learnwithavi.asgi_handler import ASGIHandler
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_async_pool", "close_async_test_connections"),
+]
 
 # Django 5.2's ASGIHandler.handle, which ours mirrors. When this fails, Django changed it:
 # re-read it, carry the change into learnwithavi/asgi_handler.py, then update the digest.
@@ -65,13 +66,6 @@ async def asyncio_forever():
     await asyncio.Event().wait()
 
 
-@pytest.fixture(autouse=True)
-def _close_async_test_connections():
-    """The test's own sync_to_async calls query from asgiref's executor thread: close it."""
-    yield
-    sync.SyncToAsync.single_thread_executor.submit(connections.close_all).result()
-
-
 @pytest.fixture
 def finished_on():
     """The threads `request_finished` receivers ran on."""
@@ -107,7 +101,6 @@ async def test_a_warm_chat_request_starts_no_thread(hops, finished_on, settings)
     assert hops == []
     # request_finished still ran, on the event loop's thread: nothing of the request to close
     assert finished_on == [threading.current_thread()]
-    await adb.aclose_pool()
 
 
 async def test_a_request_that_ran_sync_code_is_cleaned_up_on_its_own_thread(finished_on):

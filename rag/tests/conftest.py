@@ -2,17 +2,8 @@ import pytest
 from django.test import override_settings
 
 from courses.tests.factories import CourseFactory, VideoFactory
-from learnwithavi import adb
 from rag.providers import _build
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
-
-
-@pytest.fixture(autouse=True)
-async def _close_async_pool():
-    """Async searches use the pool of the test's event loop: close it with the test."""
-    yield
-    await adb.aclose_pool()
-
 
 VTT = """WEBVTT
 

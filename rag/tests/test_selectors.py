@@ -140,6 +140,7 @@ def test_chunks_by_ids_keeps_order_and_filters_by_video(demo_videos):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_async_pool")
 async def test_ahybrid_search_matches_the_sync_one():
     from asgiref.sync import sync_to_async
 
