@@ -84,16 +84,19 @@ async def afetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return list(await cursor.fetchall())
 
 
-async def afetch_sql(sql: str, params: dict[str, Any] | Sequence[Any]) -> list[tuple[Any, ...]]:
+async def afetch_sql(
+    sql: str, params: dict[str, Any] | Sequence[Any], *, prepare: bool = False
+) -> list[tuple[Any, ...]]:
     """The rows of one statement of our own (`%(name)s` placeholders), on the async pool.
 
-    Never prepared: psycopg would prepare a statement run five times, and PostgreSQL may then
-    settle on a generic plan, one that ignores the parameters' values. For rag's hybrid search
-    at 100,000 chunks, that plan (forced, to measure it) took 240 ms instead of 3.
+    Prepared only when the caller asks (`prepare`): psycopg would otherwise prepare a statement
+    run five times, and PostgreSQL may then settle on a generic plan, one that ignores the
+    parameters' values. For rag's hybrid search at 100,000 chunks, that plan (forced, to
+    measure it) took 240 ms instead of 3.
     """
     pool = await _pool()
     async with pool.connection() as connection:
-        cursor = await connection.execute(sql, params, prepare=False)
+        cursor = await connection.execute(sql, params, prepare=prepare)
         return list(await cursor.fetchall())
 
 

@@ -10,8 +10,15 @@ With server-side binding a statement cannot carry `SET LOCAL`s, so the HNSW sett
 search needs are session settings, set once per database connection when it is opened.
 Async searches run the same statements on learnwithavi.adb's pool, which binds on the server
 too and applies the same settings to its connections.
+
+A statement whose best plan does not depend on its parameters' values (the vector-only search
+over the HNSW walk) is prepared, so that PostgreSQL plans it once per connection rather than
+on every search; the selector says which (`search_cursor(prepare=True)`). Every other
+statement is planned for its values, as before. RAG_PREPARED_SEARCH=false turns preparation
+off, for a connection pooler in transaction mode that does not track prepared statements.
 """
 
+import functools
 import struct
 import weakref
 from collections.abc import Iterator, Sequence
@@ -76,6 +83,12 @@ def session_statements() -> list[str]:
     ]
 
 
+# Django leaves psycopg's automatic preparation off (threshold None), which also refuses a
+# statement that asks to be prepared. A threshold no statement reaches keeps automatic
+# preparation off and lets the search prepare the statements it chooses.
+_NEVER_AUTOMATICALLY = 2**31
+
+
 def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """`connection_created` receiver: the search's session settings, once per connection.
 
@@ -85,19 +98,40 @@ def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: An
         return
     with connection.cursor() as cursor:
         cursor.execute("; ".join(session_statements()))
+    if settings.RAG_PREPARED_SEARCH and connection.connection.prepare_threshold is None:
+        connection.connection.prepare_threshold = _NEVER_AUTOMATICALLY
     _configured.add(connection.connection)
 
 
-@contextmanager
-def search_cursor() -> Iterator[CursorWrapper]:
-    """A Django cursor on the default connection whose parameters the server binds."""
+@functools.cache
+def _search_cursor_class() -> type:
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # not in stubs
         ServerBindingCursor,
     )
 
+    class SearchCursor(ServerBindingCursor):
+        """Binds on the server; prepares its statements only when told to."""
+
+        prepare = False
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", self.prepare)
+            return super().execute(query, params, **kwargs)
+
+    return SearchCursor
+
+
+@contextmanager
+def search_cursor(*, prepare: bool = False) -> Iterator[CursorWrapper]:
+    """A Django cursor on the default connection whose parameters the server binds.
+
+    `prepare`: the statements are prepared (planned once per connection; only for statements
+    whose plan does not depend on their parameters' values).
+    """
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = ServerBindingCursor(connection.connection)
+    raw = _search_cursor_class()(connection.connection)
+    raw.prepare = prepare
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:
         yield cursor

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from learnwithavi import adb
@@ -156,14 +157,18 @@ JOIN courses_video v ON v.id = c.video_id
 ORDER BY f.score DESC, c.id"""  # noqa: S608
 
 
-def build_vector_sql(*, scope: str) -> str:
-    """Vector-only search needs no fusion: the k nearest chunks with their columns."""
+def build_vector_sql(*, scope: str, k: int) -> str:
+    """Vector-only search needs no fusion: the k nearest chunks with their columns.
+
+    `k` is written into the statement, not bound: the statement is prepared, and a generic
+    plan costs a bound LIMIT as a tenth of the table, so PostgreSQL would never choose it.
+    """
     return f"""SELECT {_HIT_COLUMNS}
 FROM rag_transcriptchunk c
 JOIN courses_video v ON v.id = c.video_id
 WHERE c.embedding_model = %(model)s AND {scope}
 ORDER BY c.embedding <=> %(embedding)s::vector
-LIMIT %(k)s"""  # noqa: S608  only our own SQL fragments are interpolated
+LIMIT {int(k)}"""  # noqa: S608  only our own SQL fragments and an int are interpolated
 
 
 def _hit(row: Sequence[Any]) -> SearchHit:
@@ -187,6 +192,8 @@ class _SearchPlan:
     sql: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     vector_only: bool = False
+    # Prepared: planned once per connection (a plan that does not depend on the values).
+    prepare: bool = False
 
     def result(self, rows: Sequence[Sequence[Any]]) -> SearchResult:
         if self.vector_only:
@@ -242,8 +249,14 @@ def _plan(
     # instead of intersecting the GIN bitmap with every video of the course.
     walk_scope = scope if video_id is not None else f"({scope}) IS TRUE"
     vector_only = use_vector and not use_keyword and not with_position
+    # The vector-only statement over the HNSW walk (no scope, a course, a set of videos) has
+    # one best plan whatever the values: prepared, it is planned once per connection. Hybrid
+    # statements are not: the keyword part's plan depends on the words (a generic plan of the
+    # hybrid search took 240 ms instead of 3), and neither is a single video's search, whose
+    # exact b-tree scan the planner picks by that video's size.
+    prepare = vector_only and video_id is None and settings.RAG_PREPARED_SEARCH
     if vector_only:
-        sql = build_vector_sql(scope=walk_scope)
+        sql = build_vector_sql(scope=walk_scope, k=k)
     else:
         sql = build_search_sql(
             scope=walk_scope,
@@ -252,7 +265,9 @@ def _plan(
             with_position=with_position,
             keyword_terms=[sorted(term) for term in terms],
         )
-    return _SearchPlan(mode=answered, sql=sql, params=params, vector_only=vector_only)
+    return _SearchPlan(
+        mode=answered, sql=sql, params=params, vector_only=vector_only, prepare=prepare
+    )
 
 
 def search_chunks(
@@ -287,7 +302,7 @@ def search_chunks(
     )
     if not plan.sql:
         return plan.result([])
-    with search_cursor() as cursor:
+    with search_cursor(prepare=plan.prepare) as cursor:
         cursor.execute(plan.sql, plan.params)
         return plan.result(cursor.fetchall())
 
@@ -349,7 +364,7 @@ async def ahybrid_search(
     )
     if not plan.sql:
         return plan.result([])
-    return plan.result(await adb.afetch_sql(plan.sql, plan.params))
+    return plan.result(await adb.afetch_sql(plan.sql, plan.params, prepare=plan.prepare))
 
 
 def _clean_ids(ids: Sequence[int]) -> list[int]:

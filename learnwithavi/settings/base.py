@@ -289,6 +289,10 @@ RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
 RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
 # HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.
 RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
+# Prepare the search statements whose plan does not depend on their values (planned once per
+# connection); false behind a pooler in transaction mode that does not track prepared
+# statements (PgBouncer before 1.21, or without max_prepared_statements).
+RAG_PREPARED_SEARCH = env.bool("RAG_PREPARED_SEARCH", default=True)
 # Largest transcript file accepted by the API and the admin, bytes.
 RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
 

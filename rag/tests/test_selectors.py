@@ -166,6 +166,85 @@ async def test_ahybrid_search_matches_the_sync_one():
     await sync_to_async(connections.close_all)()
 
 
+def _prepared_searches(cursor):
+    cursor.execute(
+        "SELECT statement, generic_plans FROM pg_prepared_statements "
+        "WHERE statement LIKE '%%rag_transcriptchunk%%'"
+    )
+    return cursor.fetchall()
+
+
+def test_vector_only_search_is_prepared_and_planned_once(monkeypatch):
+    """A course's vector-only search (a question of stop words only), at a size where the HNSW
+    index serves it: one statement, prepared, and PostgreSQL settles on one plan for it instead
+    of planning every search. (With the LIMIT bound as a parameter it never would: a generic
+    plan costs an unknown LIMIT as a tenth of the table.)"""
+    from rag import selectors
+
+    course = CourseFactory()
+    vectors = _random_chunks(
+        VideoFactory(course=course), 3000, "local:multilingual-e5-small-q4", seed=4
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rag_transcriptchunk")
+    monkeypatch.setattr(selectors, "embed_query", lambda text, embedder=None: vectors[7].tolist())
+    _build.cache_clear()
+    with override_settings(OPENAI_API_KEY=""):
+        first = hybrid_search(query="מה זה?", course_id=course.pk, k=3)
+        for _ in range(7):
+            assert hybrid_search(query="מה זה?", course_id=course.pk, k=3) == first
+        with connection.cursor() as cursor:
+            [(statement, generic_plans)] = _prepared_searches(cursor)
+        with override_settings(RAG_PREPARED_SEARCH=False):
+            assert hybrid_search(query="מה זה?", course_id=course.pk, k=3) == first
+    assert first.mode == "vector"
+    assert first.hits[0].text == "chunk 7"
+    assert statement.startswith("SELECT c.id")
+    assert generic_plans >= 1
+
+
+def test_hybrid_and_single_video_searches_are_planned_for_their_values(demo_videos):
+    he01 = demo_videos["he01"]
+    for _ in range(7):
+        hybrid_search(query="ירידה בגרדיאנט", course_id=he01.course_id, k=3)
+        hybrid_search(query="מה זה?", video_id=he01.pk, k=2)
+    with connection.cursor() as cursor:
+        assert _prepared_searches(cursor) == []
+
+
+@override_settings(RAG_PREPARED_SEARCH=False)
+def test_prepared_searches_can_be_turned_off(demo_videos):
+    for _ in range(7):
+        assert hybrid_search(query="מה זה?", k=3).mode == "vector"
+    with connection.cursor() as cursor:
+        assert _prepared_searches(cursor) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_async_pool")
+@override_settings(CHAT_DB_POOL_SIZE=1)  # every search on the connection asked below
+async def test_async_vector_only_search_is_prepared_on_the_pool():
+    from asgiref.sync import sync_to_async
+
+    from learnwithavi import adb
+    from rag.demo import ingest_demo_transcripts
+
+    course = await sync_to_async(CourseFactory)()
+    await sync_to_async(VideoFactory)(course=course, youtube_id="lwaDemoEn01", duration=600)
+    await sync_to_async(ingest_demo_transcripts)()
+    results = [await ahybrid_search(query="what is it?", course_id=course.id) for _ in range(7)]
+    prepared = await adb.afetch_sql(
+        "SELECT statement, generic_plans FROM pg_prepared_statements", {}
+    )
+    assert results[0].mode == "vector"
+    assert results[0].hits
+    assert all(result == results[0] for result in results)
+    [(statement, generic_plans)] = prepared
+    assert statement.startswith("SELECT c.id")
+    assert generic_plans >= 1
+    await sync_to_async(connections.close_all)()
+
+
 def _random_chunks(video, count, model, seed):
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(count, 384)).astype(np.float32)
