@@ -59,7 +59,11 @@ async def _pool() -> Any:
                 conninfo,
                 min_size=1,
                 max_size=settings.CHAT_DB_POOL_SIZE,
-                kwargs={"autocommit": True},
+                # psycopg prepares a statement run five times (its default), unless turned off.
+                kwargs={
+                    "autocommit": True,
+                    "prepare_threshold": 5 if settings.DATABASE_PREPARED_STATEMENTS else None,
+                },
                 configure=_configure,
                 open=False,
             )

@@ -14,8 +14,8 @@ too and applies the same settings to its connections.
 A statement whose best plan does not depend on its parameters' values (the vector-only search
 over the HNSW walk) is prepared, so that PostgreSQL plans it once per connection rather than
 on every search; the selector says which (`search_cursor(prepare=True)`). Every other
-statement is planned for its values, as before. RAG_PREPARED_SEARCH=false turns preparation
-off, for a connection pooler in transaction mode that does not track prepared statements.
+statement is planned for its values. DATABASE_PREPARED_STATEMENTS=false turns preparation off,
+for a connection pooler in transaction mode that does not track prepared statements.
 """
 
 import functools
@@ -98,7 +98,7 @@ def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: An
         return
     with connection.cursor() as cursor:
         cursor.execute("; ".join(session_statements()))
-    if settings.RAG_PREPARED_SEARCH and connection.connection.prepare_threshold is None:
+    if settings.DATABASE_PREPARED_STATEMENTS and connection.connection.prepare_threshold is None:
         connection.connection.prepare_threshold = _NEVER_AUTOMATICALLY
     _configured.add(connection.connection)
 

@@ -254,7 +254,7 @@ def _plan(
     # statements are not: the keyword part's plan depends on the words (a generic plan of the
     # hybrid search took 240 ms instead of 3), and neither is a single video's search, whose
     # exact b-tree scan the planner picks by that video's size.
-    prepare = vector_only and video_id is None and settings.RAG_PREPARED_SEARCH
+    prepare = vector_only and video_id is None and settings.DATABASE_PREPARED_STATEMENTS
     if vector_only:
         sql = build_vector_sql(scope=walk_scope, k=k)
     else:

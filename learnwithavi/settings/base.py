@@ -104,6 +104,11 @@ else:
     }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Prepared statements: the statements that choose them (rag's vector-only search, planned once
+# per connection) and psycopg's automatic preparation on the async pool (learnwithavi.adb).
+# False behind a pooler in transaction mode that does not track prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -289,10 +294,6 @@ RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
 RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
 # HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.
 RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
-# Prepare the search statements whose plan does not depend on their values (planned once per
-# connection); false behind a pooler in transaction mode that does not track prepared
-# statements (PgBouncer before 1.21, or without max_prepared_statements).
-RAG_PREPARED_SEARCH = env.bool("RAG_PREPARED_SEARCH", default=True)
 # Largest transcript file accepted by the API and the admin, bytes.
 RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -195,7 +195,7 @@ def test_vector_only_search_is_prepared_and_planned_once(monkeypatch):
             assert hybrid_search(query="מה זה?", course_id=course.pk, k=3) == first
         with connection.cursor() as cursor:
             [(statement, generic_plans)] = _prepared_searches(cursor)
-        with override_settings(RAG_PREPARED_SEARCH=False):
+        with override_settings(DATABASE_PREPARED_STATEMENTS=False):
             assert hybrid_search(query="מה זה?", course_id=course.pk, k=3) == first
     assert first.mode == "vector"
     assert first.hits[0].text == "chunk 7"
@@ -212,7 +212,7 @@ def test_hybrid_and_single_video_searches_are_planned_for_their_values(demo_vide
         assert _prepared_searches(cursor) == []
 
 
-@override_settings(RAG_PREPARED_SEARCH=False)
+@override_settings(DATABASE_PREPARED_STATEMENTS=False)
 def test_prepared_searches_can_be_turned_off(demo_videos):
     for _ in range(7):
         assert hybrid_search(query="מה זה?", k=3).mode == "vector"
@@ -220,10 +220,9 @@ def test_prepared_searches_can_be_turned_off(demo_videos):
         assert _prepared_searches(cursor) == []
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("close_async_pool")
-@override_settings(CHAT_DB_POOL_SIZE=1)  # every search on the connection asked below
-async def test_async_vector_only_search_is_prepared_on_the_pool():
+async def _searches_on_one_pool_connection(query, times):
+    """`times` async searches of a course, and what the pool's connection then holds prepared
+    (statement, generic plans). The pool holds one connection (CHAT_DB_POOL_SIZE=1)."""
     from asgiref.sync import sync_to_async
 
     from learnwithavi import adb
@@ -232,17 +231,41 @@ async def test_async_vector_only_search_is_prepared_on_the_pool():
     course = await sync_to_async(CourseFactory)()
     await sync_to_async(VideoFactory)(course=course, youtube_id="lwaDemoEn01", duration=600)
     await sync_to_async(ingest_demo_transcripts)()
-    results = [await ahybrid_search(query="what is it?", course_id=course.id) for _ in range(7)]
+    results = [await ahybrid_search(query=query, course_id=course.id) for _ in range(times)]
+    videos = await sync_to_async(
+        lambda: course.videos.values_list("youtube_id", flat=True)  # a queryset on the pool
+    )()
+    for _ in range(times):
+        assert await adb.afetch(videos) == [("lwaDemoEn01",)]
     prepared = await adb.afetch_sql(
-        "SELECT statement, generic_plans FROM pg_prepared_statements", {}
+        "SELECT statement, generic_plans FROM pg_prepared_statements ORDER BY prepare_time", {}
     )
+    await sync_to_async(connections.close_all)()
+    return results, prepared
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_async_pool")
+@override_settings(CHAT_DB_POOL_SIZE=1)
+async def test_async_vector_only_search_is_prepared_on_the_pool():
+    results, prepared = await _searches_on_one_pool_connection("what is it?", 7)
     assert results[0].mode == "vector"
     assert results[0].hits
     assert all(result == results[0] for result in results)
-    [(statement, generic_plans)] = prepared
-    assert statement.startswith("SELECT c.id")
+    [(search, generic_plans), (videos, _)] = prepared
+    assert search.startswith("SELECT c.id")
     assert generic_plans >= 1
-    await sync_to_async(connections.close_all)()
+    assert "courses_video" in videos  # repeated queries are prepared by psycopg (5 runs)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_async_pool")
+@override_settings(CHAT_DB_POOL_SIZE=1, DATABASE_PREPARED_STATEMENTS=False)
+async def test_the_pool_prepares_nothing_when_prepared_statements_are_off():
+    results, prepared = await _searches_on_one_pool_connection("what is it?", 7)
+    assert results[0].mode == "vector"
+    assert all(result == results[0] for result in results)
+    assert prepared == []
 
 
 def _random_chunks(video, count, model, seed):
