@@ -1,10 +1,11 @@
 """Search latency and recall at 100,000 chunks of 384 dimensions: pgvector through rag.selectors
 against exact search and ChromaDB, on the same clustered synthetic vectors.
 
-Figures, per query (single client, the corpus prewarmed into shared buffers; each contender's
-queries in one run, so that each has the CPU caches to itself. `--interleaved` sends each query
-through every contender in turn instead, so that load from elsewhere on the machine weighs on
-all alike; it favours the selector, whose query follows the raw one over the same index pages):
+Figures, per query (single client, the corpus prewarmed into shared buffers; the contenders
+run one after another, each with the CPU caches to itself, in three rounds of a third of the
+queries each, so that a busy minute on this shared machine weighs on all of them. `--interleaved`
+sends each query through every contender in turn instead; it favours the selector, whose query
+follows the raw one over the same index pages):
 - numpy exact: brute-force cosine over all vectors (the ground truth for recall@10);
 - pgvector raw SQL: `ORDER BY embedding <=> q LIMIT 10` through psycopg (server-bound binary
   parameter), HNSW, the session's ef_search (RAG_HNSW_EF_SEARCH, 40);
@@ -87,20 +88,28 @@ def interleaved(
     query_count: int,
     warmup: int = 20,
     sequential: bool = False,
+    rounds: int = 3,
 ) -> list[tuple[str, list[float], list[Any], bool]]:
     """Each query through every contender in turn, so that whatever else the machine is doing
-    weighs on all of them alike; or, `sequential`, each contender's queries in one run (each
-    then has the CPU caches to itself). (name, seconds per query, results, recall applies)."""
+    weighs on all of them alike; or, `sequential`, the contenders one after another, each with
+    the CPU caches to itself, in `rounds` rounds (each round a share of the queries), so that a
+    busy minute on this shared machine does not fall on one contender alone.
+    (name, seconds per query, results in query order, recall applies)."""
     samples: list[list[float]] = [[] for _ in contenders]
     results: list[list[Any]] = [[] for _ in contenders]
-    order = (
-        [(p, i) for p in range(len(contenders)) for i in range(query_count)]
-        if sequential
-        else [(p, i) for i in range(query_count) for p in range(len(contenders))]
-    )
-    for position, index in order:
+    if sequential:
+        bounds = [query_count * r // rounds for r in range(rounds + 1)]
+        order = [
+            (p, i, i == bounds[r])  # each contender warms up at the start of its share
+            for r in range(rounds)
+            for p in range(len(contenders))
+            for i in range(bounds[r], bounds[r + 1])
+        ]
+    else:
+        order = [(p, i, i == 0) for i in range(query_count) for p in range(len(contenders))]
+    for position, index, warm_first in order:
         search = contenders[position][1]
-        if index == 0:  # each contender warms up just before its first timed query
+        if warm_first:
             for warm in range(warmup):
                 search(warm)
         started = time.perf_counter()
