@@ -37,12 +37,7 @@ def current_database_url() -> str:
 
 
 @contextmanager
-def uvicorn_server(
-    env: Mapping[str, str] | None = None,
-    *,
-    workers: int = 1,
-    app: str = "learnwithavi.asgi:application",
-) -> Iterator[str]:
+def uvicorn_server(env: Mapping[str, str] | None = None, *, workers: int = 1) -> Iterator[str]:
     """Start the app under uvicorn on a free port against the current test database."""
     port = free_port()
     full_env = {
@@ -55,7 +50,7 @@ def uvicorn_server(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "uvicorn", app,
+        sys.executable, "-m", "uvicorn", "learnwithavi.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
         "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip

@@ -35,7 +35,9 @@ def server():
 
 
 @pytest.fixture
-def wrapped_server():
+def upload_server():
+    """The app as served: these uploads stop at the size limit or at the audio check, before
+    any speech-to-text provider."""
     env = {"OPENAI_API_KEY": "", "VOICE_STT_MAX_BYTES": str(LIMIT)}
     with uvicorn_server(env) as base_url:
         yield base_url
@@ -118,13 +120,13 @@ def chunked_upload(base_url, bearer, size):
     )
 
 
-def test_a_chunked_upload_without_a_length_is_stopped_at_the_limit(wrapped_server, bearer):
-    response = chunked_upload(wrapped_server, bearer, 3 * LIMIT)
+def test_a_chunked_upload_without_a_length_is_stopped_at_the_limit(upload_server, bearer):
+    response = chunked_upload(upload_server, bearer, 3 * LIMIT)
     assert response.status_code == 413
     assert response.json()["code"] == "audio_too_large"
 
 
-def test_a_chunked_upload_within_the_limit_reaches_the_view(wrapped_server, bearer):
-    response = chunked_upload(wrapped_server, bearer, LIMIT // 2)
+def test_a_chunked_upload_within_the_limit_reaches_the_view(upload_server, bearer):
+    response = chunked_upload(upload_server, bearer, LIMIT // 2)
     assert response.status_code == 415  # parsed and sniffed: not audio
     assert response.json()["code"] == "unsupported_audio_format"
