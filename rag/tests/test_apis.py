@@ -289,8 +289,6 @@ def test_a_transient_failure_before_the_last_attempt_leaves_the_video_pending(
     instructor_client, video, django_capture_on_commit_callbacks, fake_openai
 ):
     """The task will retry: the learner-facing status must not flash "failed" meanwhile."""
-    import pytest
-
     from rag.providers import EmbeddingError
     from rag.services import transcript_ingest
     from testing.fake_openai_embeddings import server_error
