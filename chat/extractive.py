@@ -196,10 +196,12 @@ def _units(question: str, sources: Sequence[SearchHit]) -> list[_Unit]:
         prior += 0.1 if detect_language(hit.text) == language else 0.0
         previous: _Unit | None = None
         for position, (offset, text) in enumerate(_split(hit)):
-            key = (hit.video_id, " ".join(normalize(text).split()) or text)
+            normalized = normalize(text).split()
+            start = sentence_time(hit, offset)
+            key = (hit.video_id, " ".join(normalized) or text)
             unit = units.get(key)
             if unit is None:
-                words = [word_forms(w) for w in normalize(text).split()]
+                words = [word_forms(w) for w in normalized]
                 unit = units[key] = _Unit(
                     text=text,
                     words=words,
@@ -207,14 +209,14 @@ def _units(question: str, sources: Sequence[SearchHit]) -> list[_Unit]:
                     is_question=bool(_QUESTION_MARK.search(text)),
                     number=number,
                     position=position,
-                    start=sentence_time(hit, offset),
+                    start=start,
                     prior=prior,
                 )
             elif prior > unit.prior:
                 # Neighbouring chunks overlap: a sentence counts once, under its best source.
                 unit.number, unit.position, unit.prior = number, position, prior
-                unit.start = sentence_time(hit, offset)
-            unit.places[number] = (position, sentence_time(hit, offset), prior)
+                unit.start = start
+            unit.places[number] = (position, start, prior)
             if previous is not None:
                 previous.following = previous.following or unit
                 unit.previous = unit.previous or previous
@@ -251,9 +253,8 @@ def _defines(words: list[set[str]], focus: list[set[str]]) -> float:
     return FOCUS_MENTION
 
 
-def _score(question: str, units: list[_Unit]) -> None:
+def _score(question: str, units: list[_Unit], focus: list[set[str]]) -> None:
     wanted = question_terms(question)
-    focus = focus_terms(question)
     # Rarer terms weigh more: a word in every retrieved sentence (the lecture's topic) says
     # little about which sentence answers.
     weights = []
@@ -307,7 +308,8 @@ def best_sentences(
     A sentence's text may hold the sentence after it, when that one continues it.
     """
     units = _units(question, sources)
-    _score(question, units)
+    focus = focus_terms(question)
+    _score(question, units, focus)
     ranked = sorted(
         (unit for unit in units if unit.score > 0),
         key=lambda u: (-round(u.score, 6), u.start, u.number),
@@ -317,7 +319,6 @@ def best_sentences(
         hit = sources[0]
         offset, text = _split(hit)[0]
         return [Sentence(1, 0, text, hit.score, sentence_time(hit, offset))]
-    focus = focus_terms(question)
     floor = ranked[0].score * MIN_RELATIVE_SCORE
     used: set[int] = set()
     chosen: list[Sentence] = []
@@ -372,12 +373,13 @@ PHRASES: dict[Language, dict[str, str]] = {
 
 def compose_answer(question: str, sources: Sequence[SearchHit]) -> str:
     """The whole answer text, framed in the question's language, with [n] citations."""
-    phrases = PHRASES[detect_language(question)]
+    language = detect_language(question)
+    phrases = PHRASES[language]
     if not sources:
         return phrases["not_found"]
     sentences = best_sentences(question, sources)
     languages = {detect_language(sources[s.number - 1].text) for s in sentences}
-    same_language = detect_language(question) in languages
+    same_language = language in languages
     lines = [phrases["intro"] if same_language else phrases["intro_other_language"]]
     for sentence in sentences:
         cited = f"[{sentence.number}]" + (f"[{sentence.also}]" if sentence.also else "")
