@@ -83,7 +83,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     )
 
 
-def interleaved(
+def measure(
     contenders: Sequence[tuple[str, Callable[[int], Any], bool]],
     query_count: int,
     warmup: int = 20,
@@ -334,7 +334,7 @@ def main(
 
     # Alone: a brute-force pass over 150 MB of vectors would flush the CPU caches that the
     # other contenders' next query then finds cold.
-    rows = interleaved([("numpy exact (brute force)", exact, True)], query_count)
+    rows = measure([("numpy exact (brute force)", exact, True)], query_count)
     contenders: list[tuple[str, Callable[[int], Any], bool]] = [
         (f"pgvector HNSW, raw SQL (ef_search {settings.RAG_HNSW_EF_SEARCH})", pgvector_raw, True),
         ("rag selector, vector only", vector_selector, True),
@@ -348,7 +348,7 @@ def main(
             contenders.append(
                 ("ChromaDB, hits with text and metadata (as the seed searched)", with_hits, True)
             )
-        rows += interleaved(contenders, query_count, sequential=sequential)
+        rows += measure(contenders, query_count, sequential=sequential)
     print(f"\n{chunk_count:,} chunks x {DIM} dims, {query_count} queries, top 10\n")
     print("| search | p50 ms | p95 ms | recall@10 |")
     print("|---|---|---|---|")
