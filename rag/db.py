@@ -18,7 +18,6 @@ statement is planned for its values. DATABASE_PREPARED_STATEMENTS=false turns pr
 for a connection pooler in transaction mode that does not track prepared statements.
 """
 
-import functools
 import struct
 import weakref
 from collections.abc import Iterator, Sequence
@@ -29,6 +28,9 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # not in stubs
+    ServerBindingCursor,
+)
 from django.db.backends.utils import CursorWrapper
 
 
@@ -103,22 +105,16 @@ def configure_session(sender: Any, connection: BaseDatabaseWrapper, **kwargs: An
     _configured.add(connection.connection)
 
 
-@functools.cache
-def _search_cursor_class() -> type:
-    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # not in stubs
-        ServerBindingCursor,
-    )
+class _SearchCursor(ServerBindingCursor):
+    """Binds on the server; prepares its statements only when told to."""
 
-    class SearchCursor(ServerBindingCursor):
-        """Binds on the server; prepares its statements only when told to."""
+    def __init__(self, connection: Any, *, prepare: bool) -> None:
+        super().__init__(connection)
+        self._prepare = prepare
 
-        prepare = False
-
-        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-            kwargs.setdefault("prepare", self.prepare)
-            return super().execute(query, params, **kwargs)
-
-    return SearchCursor
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("prepare", self._prepare)
+        return super().execute(query, params, **kwargs)
 
 
 @contextmanager
@@ -130,8 +126,7 @@ def search_cursor(*, prepare: bool = False) -> Iterator[CursorWrapper]:
     """
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = _search_cursor_class()(connection.connection)
-    raw.prepare = prepare
+    raw = _SearchCursor(connection.connection, prepare=prepare)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:
         yield cursor
