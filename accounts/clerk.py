@@ -135,6 +135,11 @@ class _Jwks:
 _jwks = _Jwks()
 
 
+def jwks_cache_clear() -> None:
+    """Forget the fetched JWKS (tests; an operator's shell after rotating keys)."""
+    _jwks.reset()
+
+
 def _jwks_request() -> tuple[str, dict[str, str]]:
     return f"{_api_url()}/v1/jwks", {
         "Authorization": f"Bearer {settings.CLERK_SECRET_KEY}",

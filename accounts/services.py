@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -127,13 +128,14 @@ def _locked_clerk_user(clerk_id: str) -> User:
     Concurrent first requests meet on the unique clerk_id: one inserts, the others wait for it
     and then read its row, so the user is created once.
     """
-    user, created = User.objects.select_for_update().get_or_create(
+    user, _created = User.objects.select_for_update().get_or_create(
         clerk_id=clerk_id,
-        defaults={"email": _placeholder_email(clerk_id), "role": Role.STUDENT},
+        defaults={
+            "email": _placeholder_email(clerk_id),
+            "role": Role.STUDENT,
+            "password": make_password(None),  # unusable: Clerk users sign in through Clerk
+        },
     )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
     return user
 
 
@@ -141,30 +143,29 @@ def _save_profile(user: User, profile: ClerkProfile) -> None:
     user.first_name, user.last_name = profile.first_name, profile.last_name
     _apply_role(user, profile.role)
     user.clerk_updated_at = profile.updated_at or user.clerk_updated_at
-    user.save()
     email = profile.email
-    if not email or email == user.email:
-        return
-    # Never merged with another account by e-mail: a taken address keeps the one we had.
-    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
-        logger.warning("Clerk user %s has an e-mail address another account uses", user.clerk_id)
-        return
-    try:
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(email=email)
-    except IntegrityError:
-        logger.warning("Clerk user %s has an e-mail address another account uses", user.clerk_id)
-        return
-    user.email = email
+    if email and email != user.email:
+        # Never merged with another account by e-mail: a taken address keeps the one we had.
+        if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+            logger.warning(
+                "Clerk user %s has an e-mail address another account uses", user.clerk_id
+            )
+        else:
+            user.email = email
+    user.save()
 
 
-@transaction.atomic
 def clerk_user_upsert(*, profile: ClerkProfile) -> User:
     """Create or update the user of a Clerk profile (webhooks `user.created`, `user.updated`).
 
     A profile older than the one we hold (`updated_at`) changes nothing, nor does any profile
     of an erased user (deliveries may arrive out of order).
     """
+    with transaction.atomic():
+        return _upsert(profile)
+
+
+def _upsert(profile: ClerkProfile) -> User:
     user = _locked_clerk_user(profile.clerk_id)
     if user.erased_at is not None:
         return user
@@ -220,7 +221,6 @@ def clerk_user_role_sync(*, user: User, session: ClerkSession) -> User:
     return locked
 
 
-@transaction.atomic
 def clerk_user_erase(*, clerk_id: str) -> User:
     """The right to be forgotten (webhook `user.deleted`).
 
@@ -229,6 +229,11 @@ def clerk_user_erase(*, clerk_id: str) -> User:
     deactivated and stripped of personal data. The row stays as a tombstone holding only the
     Clerk id, so that a token still in flight is refused and a late webhook revives nothing.
     """
+    with transaction.atomic():
+        return _erase(clerk_id)
+
+
+def _erase(clerk_id: str) -> User:
     user = _locked_clerk_user(clerk_id)
     if user.erased_at is not None:
         return user
@@ -292,7 +297,7 @@ def clerk_webhook_process(*, event: ClerkEvent) -> bool:
     except IntegrityError:
         return False  # a concurrent delivery of the same id waited for ours to commit
     if event.profile is not None:
-        clerk_user_upsert(profile=event.profile)
+        _upsert(event.profile)
     elif event.type == "user.deleted":
-        clerk_user_erase(clerk_id=event.clerk_id)
+        _erase(event.clerk_id)
     return True
