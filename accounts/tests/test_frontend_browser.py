@@ -84,7 +84,7 @@ START_SESSION = """async ([api, token]) => {
 def static_page(directory: Path) -> Iterator[str]:
     """A page served by Python's http.server on its own port: another origin."""
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]  # quiet
+    handler.log_message = lambda *args: None  # quiet
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -114,7 +114,7 @@ def test_the_frontend_on_another_origin_uses_the_api_and_others_are_blocked(tmp_
     from rag.services import transcript_upload
 
     course = CourseFactory(owner=InstructorFactory(), is_published=True, language="en")
-    video = VideoFactory(course=course, youtube_id="brwsrCors01", title="Overfitting")
+    video: Any = VideoFactory(course=course, youtube_id="brwsrCors01", title="Overfitting")
     transcript_upload(video=video, content=VTT, filename="t.vtt", run_inline=True)
     (tmp_path / "index.html").write_text(PAGE)
     clerk = ClerkInstance()
