@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  registers the OpenAPI authentication extension
+        from accounts import (
+            checks,  # noqa: F401  registers the system checks
+            schema,  # noqa: F401  registers the OpenAPI authentication extension
+        )

@@ -148,3 +148,28 @@ def test_the_new_endpoints_are_in_the_schema(api_client):
     assert {"200", "401", "403"} <= set(session["responses"])
     schemes = schema["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
+
+
+# --- System checks ----------------------------------------------------------------------------
+
+
+def _check_ids(settings):
+    from accounts.checks import clerk_settings_check
+
+    return [message.id for message in clerk_settings_check(None)]
+
+
+def test_a_clerk_configuration_that_can_accept_no_token_is_reported(settings, clerk_instance):
+    settings.CLERK_JWT_KEY = ""
+    settings.CLERK_SECRET_KEY = ""
+    assert _check_ids(settings) == []  # Clerk off: nothing to say
+    settings.CLERK_JWT_KEY = clerk_instance.public_pem.replace("\n", "\\n")
+    settings.CORS_ALLOWED_ORIGINS = []
+    settings.CLERK_AUTHORIZED_PARTIES = None
+    settings.CLERK_WEBHOOK_SIGNING_SECRET = ""
+    assert _check_ids(settings) == ["accounts.W001", "accounts.W002"]
+    settings.CORS_ALLOWED_ORIGINS = [ALLOWED]
+    settings.CLERK_WEBHOOK_SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    assert _check_ids(settings) == []
+    settings.CLERK_JWT_KEY = "-----BEGIN PUBLIC KEY-----\\nnot a key\\n-----END PUBLIC KEY-----"
+    assert _check_ids(settings) == ["accounts.E001"]
