@@ -340,3 +340,37 @@ def test_concurrent_first_requests_create_the_user_once(clerk):
         thread.join()
     assert statuses == [200] * len(tokens)
     assert User.objects.filter(clerk_id=clerk_id).count() == 1
+
+
+# --- Why the checks on top of the SDK exist: what clerk-backend-api 7.0.0 accepts alone ------
+
+
+@pytest.mark.parametrize(
+    ("case", "overrides"),
+    [
+        ("no exp", {"exp": None}),
+        ("wrong iss", {"iss": "https://other.clerk.accounts.dev"}),
+        ("pending session", {"sts": "pending"}),
+    ],
+)
+def test_the_sdk_alone_signs_these_in(clerk_instance, case, overrides):
+    """If an SDK upgrade starts refusing these, our own checks may be simplified."""
+    from clerk_backend_api.security import AuthenticateRequestOptions, authenticate_request
+
+    token = clerk_instance.token(new_clerk_id(), **overrides)
+    state = authenticate_request(
+        type("Req", (), {"headers": {"Authorization": f"Bearer {token}"}})(),
+        AuthenticateRequestOptions(jwt_key=clerk_instance.public_pem),
+    )
+    assert state.is_signed_in, (case, state.reason)
+
+
+def test_the_sdk_reads_only_a_capitalised_bearer(clerk_instance):
+    from clerk_backend_api.security import AuthenticateRequestOptions, authenticate_request
+
+    token = clerk_instance.token(new_clerk_id())
+    state = authenticate_request(
+        type("Req", (), {"headers": {"Authorization": f"bearer {token}"}})(),
+        AuthenticateRequestOptions(jwt_key=clerk_instance.public_pem),
+    )
+    assert not state.is_signed_in  # hence accounts.authentication parses the header itself

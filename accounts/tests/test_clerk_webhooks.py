@@ -286,3 +286,29 @@ def test_a_failing_receiver_rolls_everything_back_and_the_retry_applies_it(learn
     assert not ClerkWebhookEvent.objects.filter(svix_id="msg_retry").exists()
     assert _deliver(payload, msg_id="msg_retry").json() == {"status": "processed"}
     assert not User.objects.get(pk=user.pk).is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_id_apply_it_once():
+    import threading
+
+    clerk_id = new_clerk_id()
+    body, headers = webhook_delivery(SECRET, _created(clerk_id), msg_id="msg_concurrent")
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            response = Client().post(URL, body, content_type="application/json", headers=headers)
+            results.append(response.json()["status"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["duplicate", "duplicate", "duplicate", "processed"]
+    assert User.objects.filter(clerk_id=clerk_id).count() == 1
