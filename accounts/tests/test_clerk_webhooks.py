@@ -312,3 +312,14 @@ def test_concurrent_deliveries_of_one_id_apply_it_once():
         thread.join()
     assert sorted(results) == ["duplicate", "duplicate", "duplicate", "processed"]
     assert User.objects.filter(clerk_id=clerk_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_an_erased_users_tombstone(client, admin_user):
+    clerk_id = new_clerk_id()
+    _deliver(user_event("user.deleted", {"id": clerk_id, "deleted": True}))
+    client.force_login(admin_user)
+    user = User.objects.get(clerk_id=clerk_id)
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/")
+    assert page.status_code == 200
+    assert clerk_id in page.content.decode()
