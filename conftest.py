@@ -123,3 +123,48 @@ def other_instructor_client(other_instructor) -> APIClient:
 @pytest.fixture
 def admin_client_api(admin_user) -> APIClient:
     return _client_for(admin_user)
+
+
+# --- Clerk (accounts/): tokens minted with a key made here, a fake Backend API ---------------
+
+
+@pytest.fixture(scope="session")
+def clerk_instance():
+    """The RSA key pair of a test Clerk instance (made once: 2048-bit keys take a while)."""
+    from testing.fake_clerk import ClerkInstance
+
+    return ClerkInstance()
+
+
+@pytest.fixture
+def clerk(settings, clerk_instance):
+    """Clerk configured networkless (CLERK_JWT_KEY), the frontend's origin trusted."""
+    from accounts.clerk import jwks_cache_clear
+    from testing.fake_clerk import FRONTEND, ISSUER
+
+    jwks_cache_clear()
+    settings.CLERK_JWT_KEY = clerk_instance.public_pem
+    settings.CLERK_SECRET_KEY = ""
+    settings.CLERK_ISSUER = ISSUER
+    settings.CLERK_AUTHORIZED_PARTIES = None
+    settings.CORS_ALLOWED_ORIGINS = [FRONTEND]
+    yield clerk_instance
+    jwks_cache_clear()
+
+
+@pytest.fixture
+def fake_clerk(settings, clerk_instance):
+    """Clerk configured with only a secret key: JWKS and users from a fake Backend API."""
+    from accounts.clerk import jwks_cache_clear
+    from testing.fake_clerk import FRONTEND, ISSUER, FakeClerk
+
+    jwks_cache_clear()
+    with FakeClerk(clerk_instance) as fake:
+        settings.CLERK_JWT_KEY = ""
+        settings.CLERK_SECRET_KEY = "sk_test_fake000000000000000000"  # noqa: S105  the fake's
+        settings.CLERK_API_URL = fake.base_url
+        settings.CLERK_ISSUER = ISSUER
+        settings.CLERK_AUTHORIZED_PARTIES = None
+        settings.CORS_ALLOWED_ORIGINS = [FRONTEND]
+        yield fake
+    jwks_cache_clear()

@@ -10,9 +10,22 @@ class UserAdmin(BaseUserAdmin[User]):
     list_display = ("email", "role", "is_staff", "is_active", "date_joined")
     list_filter = ("role", "is_staff", "is_active")
     search_fields = ("email", "first_name", "last_name", "clerk_id")
+    readonly_fields = ("clerk_updated_at", "erased_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("first_name", "last_name", "role", "clerk_id")}),
+        (
+            "Profile",
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "role",
+                    "clerk_id",
+                    "clerk_updated_at",
+                    "erased_at",
+                )
+            },
+        ),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

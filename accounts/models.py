@@ -43,6 +43,10 @@ class User(AbstractUser):
         max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True
     )
     clerk_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Clerk's `updated_at` of the profile we hold: an older webhook delivery changes nothing.
+    clerk_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when Clerk deleted the person (`user.deleted`): the row is a tombstone, never revived.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -66,3 +70,18 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class ClerkWebhookEvent(models.Model):
+    """A processed Clerk webhook delivery, keyed by its `svix-id` (deliveries are at-least-once).
+
+    Recorded in the transaction of the change it caused, so a retry or a replay changes nothing.
+    """
+
+    svix_id = models.CharField(max_length=100, primary_key=True)
+    event_type = models.CharField(max_length=64)
+    clerk_id = models.CharField(max_length=64, blank=True)
+    processed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.svix_id}"

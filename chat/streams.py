@@ -10,21 +10,18 @@ import unicodedata
 import uuid
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
+from accounts.authentication import arequest_user
 from chat.prompts import Turn
 from chat.services import ChatInput, chat_prepare, chat_stream
 from learnwithavi.errors import (
     ApplicationError,
     NotAuthenticated,
-    PermissionDenied,
     ValidationFailed,
 )
 from learnwithavi.ratelimit import acheck_request
@@ -146,64 +143,12 @@ def _parse_position(value: Any) -> float | None:
     return position
 
 
-async def authenticate(request: HttpRequest) -> tuple[Any, bool]:
-    """(user, came from the session). API tokens are checked without a thread hop."""
-    header = request.headers.get("Authorization", "")
-    scheme, _space, key = header.partition(" ")
-    if scheme in ("Bearer", "Token") and key:
-        try:
-            token = await Token.objects.select_related("user").aget(key=key.strip())
-        except Token.DoesNotExist:
-            token = None
-        if token is not None and token.user.is_active:
-            return token.user, False
-        user = await sync_to_async(_drf_authenticate)(request)
-        if user is None:
-            raise NotAuthenticated(
-                _("The credentials are not valid."), code="authentication_failed"
-            )
-        return user, False
-    return await request.auser(), True
-
-
-def _drf_authenticate(request: HttpRequest) -> Any:
-    """Other token kinds (a Clerk JWT...) through the configured DRF authentication classes."""
-    from rest_framework.authentication import SessionAuthentication
-    from rest_framework.exceptions import APIException
-    from rest_framework.request import Request
-    from rest_framework.settings import api_settings
-
-    drf_request = Request(request)
-    authentication_classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
-    for authentication_class in authentication_classes:
-        if issubclass(authentication_class, SessionAuthentication):
-            continue
-        try:
-            result = authentication_class().authenticate(drf_request)
-        except APIException:
-            return None
-        if result is not None:
-            return result[0]
-    return None
-
-
-def _enforce_csrf(request: HttpRequest) -> None:
-    """Session-authenticated posts (the demo page) need the CSRF token, as DRF requires."""
-    check = CsrfViewMiddleware(lambda req: None)  # type: ignore[arg-type]  # only process_view is used
-    check.process_request(request)
-    rejected = check.process_view(request, None, (), {})  # type: ignore[arg-type]  # no view needed
-    if rejected is not None:
-        raise PermissionDenied(_("The CSRF token is missing or not valid."), code="csrf_failed")
-
-
-# Exempt from the CSRF middleware: API token clients need no token; session users are
-# checked in the view, after we know how the caller signed in.
+# Exempt from the CSRF middleware: bearer clients need no token; session users are checked
+# by arequest_user, after it knows how the caller signed in.
 @csrf_exempt
 @require_POST
 async def chat_api(request: HttpRequest) -> StreamingHttpResponse:
-    user, from_session = await authenticate(request)
-    if user.is_authenticated and from_session:
-        _enforce_csrf(request)
+    user = await arequest_user(request)
     if not user.is_authenticated and not settings.CHAT_ALLOW_ANONYMOUS:
         raise NotAuthenticated()
     await acheck_request(request, "chat", user)

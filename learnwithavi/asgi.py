@@ -35,6 +35,8 @@ _refuse_unsafe_configuration()
 from chat.providers import preload_sdks  # noqa: E402
 
 preload_sdks()
+# Clerk's SDK (half a second to import) too, not by the first signed-in request.
+import accounts.clerk  # noqa: E402, F401
 
 if settings.SERVE_STATIC:
     # Admin and Swagger UI assets without a separate web server; only /static/ is affected.

@@ -3,25 +3,17 @@
 import json
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
+from accounts.authentication import arequest_user
 from learnwithavi.errors import ApplicationError, NotAuthenticated, ValidationFailed
 from learnwithavi.ratelimit import acheck_request
 from voice.apis import TtsApi
 from voice.services import language_resolve, speech_synthesize
-
-
-async def _api_user(request: HttpRequest) -> Any:
-    """The user as the API's authentication classes see it (session with CSRF, bearer token)."""
-    drf_request = Request(request, authenticators=APIView().get_authenticators())
-    return await sync_to_async(lambda: drf_request.user)()
 
 
 def _payload(request: HttpRequest) -> dict[str, Any]:
@@ -55,11 +47,11 @@ def _validated(payload: dict[str, Any]) -> tuple[str, str | None, str | None]:
     return text, language, voice
 
 
-# csrf_exempt: the session authenticator checks CSRF itself; token clients have no cookie.
+# csrf_exempt: arequest_user checks CSRF for session users; bearer clients have no cookie.
 @csrf_exempt
 @require_POST
 async def tts_stream(request: HttpRequest) -> StreamingHttpResponse:
-    user = await _api_user(request)
+    user = await arequest_user(request)
     if settings.VOICE_REQUIRE_AUTH and not user.is_authenticated:
         raise NotAuthenticated()
     await acheck_request(request, "tts", user)
