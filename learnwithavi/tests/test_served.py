@@ -1,0 +1,72 @@
+"""Attacks sent as raw bytes to a real uvicorn process started as `make run` starts it."""
+
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+from testing.servers import uvicorn_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def raw_request(base_url: str, request: bytes, *, limit: int = 65536) -> tuple[int, dict, bytes]:
+    """Send `request` byte for byte (no client normalises the path); the status, headers, body."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while len(data) < limit:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep and b"content-length:" in head.lower():
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                if len(body) >= length:
+                    break
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
+
+
+def get(path: str, *headers: str) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), uvicorn_server({"SERVE_STATIC": "true"}) as base_url:
+        yield base_url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../../../../etc/passwd",
+        "/static/..%2f..%2f..%2f..%2fetc/passwd",
+        "/static/admin/../../../../../../etc/passwd",
+        "/static//etc/passwd",
+    ],
+)
+def test_static_path_traversal_is_404(server, path):
+    status, _, body = raw_request(server, get(path))
+    assert status == 404, body
+    assert b"root:" not in body
+
+
+def test_static_files_are_still_served(server):
+    status, headers, _ = raw_request(server, get("/static/admin/css/base.css"))
+    assert status == 200
+    assert headers["content-type"].startswith("text/css")
