@@ -20,7 +20,7 @@ def test_tts_is_documented_with_binary_audio_responses(schema):
     assert set(audio) == {"audio/mpeg", "audio/wav"}
     for content in audio.values():
         assert content["schema"] == {"type": "string", "format": "binary"}
-    assert {"400", "401", "429", "503"} <= set(operation["responses"])
+    assert {"400", "401", "422", "429", "503"} <= set(operation["responses"])
     request = schema["components"]["schemas"]["TtsInputRequest"]
     assert set(request["properties"]) == {"text", "language", "voice"}
 
