@@ -71,8 +71,10 @@ def ai_keys_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> lis
     return warnings
 
 
-@register()
+# Tagged security so that asgi.py refuses to start with a limit it would misread.
+@register(Tags.security)
 def rate_limits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Every RATE_LIMIT_* is N/period with a documented period (s, m, h, d, min, hour, day...)."""
     from learnwithavi.ratelimit import Rate
 
     errors: list[CheckMessage] = []
@@ -83,6 +85,7 @@ def rate_limits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
             errors.append(
                 Error(
                     f"Rate limit {scope!r} is not of the form N/period: {text!r}.",
+                    hint="The period is s, m, h or d (or sec, min, minute, hour, day, ...).",
                     id="learnwithavi.E004",
                 )
             )

@@ -21,7 +21,15 @@ from rest_framework.throttling import BaseThrottle
 from learnwithavi import aredis
 from learnwithavi.errors import RateLimited
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The documented spellings of each period; anything else ("month", "ms") is refused.
+_PERIODS = {
+    **_SECONDS,
+    **dict.fromkeys(("sec", "second", "seconds"), 1),
+    **dict.fromkeys(("min", "minute", "minutes"), 60),
+    **dict.fromkeys(("hour", "hours"), 3600),
+    **dict.fromkeys(("day", "days"), 86400),
+}
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,12 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> "Rate":
-        """'10/m', '5/min', '100/h', '1000/day' -> Rate. Raises ValueError on anything else."""
+        """'10/m', '5/min', '100/hour', '1000/day' -> Rate. Raises ValueError on anything else.
+
+        The period is s, m, h or d, or sec/second(s), min/minute(s), hour(s), day(s).
+        """
         count, _, period = text.partition("/")
-        unit = period.strip().lower()[:1]
+        unit = period.strip().lower()
         if not count.strip().isdigit() or unit not in _PERIODS:
             raise ValueError(f"not a rate: {text!r}")
         return cls(limit=int(count), period=_PERIODS[unit])
