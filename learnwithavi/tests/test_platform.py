@@ -48,6 +48,42 @@ def test_log_lines_carry_the_request_id(client, caplog):
     assert {r.request_id for r in records} == {response["X-Request-ID"]}
 
 
+def test_a_hex_request_id_is_logged_as_is_and_keys_are_still_redacted(client, settings):
+    from learnwithavi.logging import SanitizingFormatter
+
+    lines = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Capture()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(SanitizingFormatter(settings.LOGGING["formatters"]["sanitized"]["format"]))
+    nginx_id = "5f0c8e1d2b3a49687f6e5d4c3b2a1908"
+    key = "0123456789abcdef0123456789abcdef"
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = client.get(f"/api/no-such-thing/{key}", HTTP_X_REQUEST_ID=nginx_id)
+    finally:
+        logger.removeHandler(handler)
+    assert response["X-Request-ID"] == nginx_id
+    assert lines
+    assert all(f"[{nginx_id}]" in line for line in lines), lines
+    assert not any(key in line for line in lines), lines
+    assert any("[REDACTED]" in line for line in lines)
+
+
+def test_a_secret_shaped_request_id_is_still_redacted_in_logs():
+    from learnwithavi.logging import SanitizingFormatter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+    record.request_id = "sk-ant-api03-abcdefghijklmnop"
+    line = SanitizingFormatter("[%(request_id)s] %(message)s").format(record)
+    assert line == "[[REDACTED]] hello"
+
+
 @override_settings(
     IS_PRODUCTION=True,
     DEBUG=True,
