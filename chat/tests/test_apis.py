@@ -145,11 +145,11 @@ def test_admin_shows_usage_summary(client, admin_user):
     assert client.get(f"/admin/chat/conversation/{conversation.pk}/change/").status_code == 200
 
 
-def test_health_names_the_chat_provider_and_its_fallback(api_client, settings):
+def test_health_names_the_chat_provider_and_its_fallback(admin_client_api, settings):
     settings.ANTHROPIC_API_KEY = "sk-ant-x"
     settings.OPENAI_API_KEY = ""
     settings.CHAT_LOCAL_FALLBACK = True
-    chat = api_client.get("/api/health").json()["services"]["chat"]
+    chat = admin_client_api.get("/api/health").json()["services"]["chat"]
     assert chat == {
         "status": "ok",
         "provider": "anthropic",

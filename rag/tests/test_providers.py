@@ -135,10 +135,10 @@ def test_cache_is_keyed_by_model(fake_openai):
     ]
 
 
-def test_health_reports_the_embedding_provider_and_cache(api_client, fake_openai):
+def test_health_reports_the_embedding_provider_and_cache(admin_client_api, fake_openai):
     embed_query("x")
     embed_query("x")
-    body = api_client.get("/api/health").json()
+    body = admin_client_api.get("/api/health").json()
     assert body["services"]["embeddings"] == {
         "status": "ok",
         "provider": "openai",

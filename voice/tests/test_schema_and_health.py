@@ -41,7 +41,8 @@ def test_transcribe_is_documented_as_a_multipart_upload(schema):
     assert {"400", "401", "413", "415", "429", "503"} <= set(operation["responses"])
 
 
-def test_health_names_the_voice_providers(client, settings, tmp_path):
+def test_health_names_the_voice_providers(client, settings, tmp_path, admin_user):
+    client.force_login(admin_user)
     settings.ELEVENLABS_API_KEY = ""
     settings.OPENAI_API_KEY = ""
     settings.WHISPER_MODEL_DIR = ""
