@@ -14,6 +14,7 @@ from django.middleware import clickjacking, common, csrf, locale, security
 
 from learnwithavi.errors import error_response as application_error_response
 from learnwithavi.errors import server_error_response, status_error_response, to_application_error
+from learnwithavi.ratelimit import is_trusted_proxy
 from learnwithavi.request_context import new_request_id, request_id_var
 
 logger = logging.getLogger("learnwithavi.errors")
@@ -49,6 +50,33 @@ class _HybridMiddleware:
 
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         return response
+
+
+# Headers a proxy sets about the client's connection; Django reads X-Forwarded-Proto through
+# SECURE_PROXY_SSL_HEADER (production) and X-Forwarded-Host/Port only if told to.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+class TrustedProxyMiddleware(_HybridMiddleware):
+    """Drops the X-Forwarded-* headers unless the direct peer is one of TRUSTED_PROXIES.
+
+    First in the chain, so that nothing after it (the SSL redirect, CSRF's secure-origin checks,
+    the rate limiter) can believe a client that claims to be someone else or to use HTTPS. The
+    server must hand us the real peer: learnwithavi.serve runs uvicorn without its own
+    proxy-header handling.
+    """
+
+    def before(self, request: HttpRequest) -> None:
+        if not is_trusted_proxy(request.META.get("REMOTE_ADDR") or ""):
+            for key in PROXY_HEADERS:
+                request.META.pop(key, None)
 
 
 class RequestIdMiddleware(_HybridMiddleware):

@@ -76,7 +76,8 @@ class RateLimitResult:
             raise RateLimited(headers=self.headers())
 
 
-def _trusted(address: str) -> bool:
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` is one of TRUSTED_PROXIES (addresses or networks)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -93,13 +94,13 @@ def _trusted(address: str) -> bool:
 def client_ip(request: HttpRequest) -> str:
     """The client's address: the peer, or the nearest untrusted hop behind trusted proxies."""
     peer = request.META.get("REMOTE_ADDR") or "unknown"
-    if not _trusted(peer):
+    if not is_trusted_proxy(peer):
         return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     # Walk from the nearest hop outwards; the first one we don't trust is the client.
     for hop in reversed(hops):
-        if not _trusted(hop):
+        if not is_trusted_proxy(hop):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 # Django's own middleware, subclassed so that under ASGI their hooks run without thread hops
 # (learnwithavi/middleware.py says which hooks still need a thread, and when).
 MIDDLEWARE = [
+    "learnwithavi.middleware.TrustedProxyMiddleware",
     "learnwithavi.middleware.RequestIdMiddleware",
     "learnwithavi.middleware.SecurityMiddleware",
     "learnwithavi.middleware.SessionMiddleware",

@@ -48,6 +48,27 @@ def test_log_lines_carry_the_request_id(client, caplog):
     assert {r.request_id for r in records} == {response["X-Request-ID"]}
 
 
+@override_settings(
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    SECURE_SSL_REDIRECT=True,
+    TRUSTED_PROXIES=[],
+)
+def test_forwarded_proto_from_an_untrusted_peer_is_ignored(client):
+    response = client.get("/api/health", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+@override_settings(
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    SECURE_SSL_REDIRECT=True,
+    TRUSTED_PROXIES=["127.0.0.1"],
+)
+def test_forwarded_proto_from_a_trusted_proxy_is_believed(client):
+    assert client.get("/api/health", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+    assert client.get("/api/health", HTTP_X_FORWARDED_PROTO="http").status_code == 301
+
+
 def test_a_hex_request_id_is_logged_as_is_and_keys_are_still_redacted(client, settings):
     from learnwithavi.logging import SanitizingFormatter
 

@@ -70,3 +70,64 @@ def test_static_files_are_still_served(server):
     status, headers, _ = raw_request(server, get("/static/admin/css/base.css"))
     assert status == 200
     assert headers["content-type"].startswith("text/css")
+
+
+BAD_LOGIN = b'{"email": "nobody@example.test", "password": "wrong"}'
+
+
+def bad_login(*headers: str) -> bytes:
+    lines = [
+        "POST /api/auth/token HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        "Content-Type: application/json",
+        f"Content-Length: {len(BAD_LOGIN)}",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + BAD_LOGIN
+
+
+def test_a_spoofed_forwarded_for_buys_no_fresh_quota_from_uvicorn():
+    # The tester's attack: a new X-Forwarded-For per try, straight from 127.0.0.1, which
+    # uvicorn's own proxy-header handling trusts by default.
+    with uvicorn_server({"RATE_LIMIT_AUTH": "3/h", "TRUSTED_PROXIES": ""}) as base_url:
+        statuses = [
+            raw_request(base_url, bad_login(f"X-Forwarded-For: 198.51.100.{i}"))[0]
+            for i in range(5)
+        ]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota():
+    env = {"RATE_LIMIT_AUTH": "3/h", "TRUSTED_PROXIES": "127.0.0.1/32"}
+    with uvicorn_server(env) as base_url:
+        other_clients = [
+            raw_request(base_url, bad_login(f"X-Forwarded-For: 198.51.100.{i}"))[0]
+            for i in range(5)
+        ]
+        one_client = [
+            # A hop the client prepended itself is ignored: the proxy appended the real one.
+            raw_request(base_url, bad_login(f"X-Forwarded-For: 10.0.0.{i}, 203.0.113.9"))[0]
+            for i in range(5)
+        ]
+    assert other_clients == [401] * 5
+    assert one_client == [401, 401, 401, 429, 429]
+
+
+def test_the_server_commands_start_uvicorn_through_learnwithavi_serve():
+    from pathlib import Path
+
+    from learnwithavi.serve import uvicorn_arguments
+
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "-m learnwithavi.serve" in run
+    assert "bin)/uvicorn" not in run
+    readme = (root / "README.md").read_text()
+    assert "python -m learnwithavi.serve --host 0.0.0.0" in readme
+    assert "--no-proxy-headers" in uvicorn_arguments([])
+    with pytest.raises(SystemExit, match="TRUSTED_PROXIES"):
+        uvicorn_arguments(["--forwarded-allow-ips=*"])
+    with pytest.raises(SystemExit, match="TRUSTED_PROXIES"):
+        uvicorn_arguments(["--proxy-headers"])
