@@ -170,6 +170,10 @@ RATE_LIMITS = {
     "chat": env.str("RATE_LIMIT_CHAT", default="10/m"),
     "tts": env.str("RATE_LIMIT_TTS", default="5/m"),
     "transcribe": env.str("RATE_LIMIT_TRANSCRIBE", default="10/m"),
+    # The admin's sign-in: per client address, and per account from browsers that have not
+    # signed in to it before (accounts/admin_login.py).
+    "admin_login": env.str("RATE_LIMIT_ADMIN_LOGIN", default="10/m"),
+    "admin_login_account": env.str("RATE_LIMIT_ADMIN_LOGIN_ACCOUNT", default="10/h"),
 }
 # Proxy headers (X-Forwarded-For) are believed only when the direct peer is one of these.
 TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
