@@ -295,6 +295,9 @@ SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 RAG_EMBEDDING_TIMEOUT = env.float("RAG_EMBEDDING_TIMEOUT", default=20.0)
 RAG_EMBEDDING_BACKOFF = env.float("RAG_EMBEDDING_BACKOFF", default=0.5)
 RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
+# A query's embedding (a search, a chat before its first byte) gets one attempt of at most this
+# many seconds, then the search goes on by keyword alone; ingestion keeps the retries above.
+RAG_QUERY_EMBEDDING_TIMEOUT = env.float("RAG_QUERY_EMBEDDING_TIMEOUT", default=2.0)
 # Embeddings cached in the Django cache (model + text hash), seconds.
 RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
 # HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.
