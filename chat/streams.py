@@ -59,7 +59,7 @@ def parse_chat_input(raw: bytes) -> ChatInput:
     """The validated request body. Raises ValidationFailed or a malformed_json error."""
     try:
         body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...
         raise ApplicationError(
             _("The request body is not valid JSON."), code="malformed_json"
         ) from None

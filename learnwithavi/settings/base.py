@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["learnwithavi.ratelimit.ScopedRateLimit"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "learnwithavi.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

@@ -131,3 +131,62 @@ def test_the_server_commands_start_uvicorn_through_learnwithavi_serve():
         uvicorn_arguments(["--forwarded-allow-ips=*"])
     with pytest.raises(SystemExit, match="TRUSTED_PROXIES"):
         uvicorn_arguments(["--proxy-headers"])
+
+
+def request(method: str, path: str, *headers: str, body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+JSON = "Content-Type: application/json"
+# What an outside tester tries beyond the reported list: each must be a clean 4xx (or a 2xx).
+ODD_REQUESTS = {
+    "deep JSON to the chat": request(
+        "POST", "/api/chat", JSON, body=b'{"message": "hi", "context": ' + nested(100_000) + b"}"
+    ),
+    "deep JSON to a DRF view": request(
+        "POST", "/api/auth/token", JSON, body=b'{"email": ' + nested(100_000) + b"}"
+    ),
+    "a 100,000-digit number": request(
+        "POST", "/api/auth/token", JSON, body=b'{"email": 1' + b"0" * 100_000 + b"}"
+    ),
+    "NaN and Infinity": request(
+        "POST", "/api/chat", JSON, body=b'{"message": "hi", "position": NaN}'
+    ),
+    "a 100 kB header": request("GET", "/api/courses", "X-Big: " + "a" * 100_000),
+    "500 headers": request("GET", "/api/courses", *[f"X-H{i}: v" for i in range(500)]),
+    "a 100 kB query string": request("GET", "/api/courses?search=" + "a" * 100_000),
+    "5,000 query parameters": request(
+        "GET", "/api/courses?" + "&".join(f"a{i}=1" for i in range(5000))
+    ),
+    "an emoji in the path": request("GET", "/api/courses/%F0%9F%98%80"),
+    "a NUL in the path": request("GET", "/api/courses/%00"),
+    "an overlong UTF-8 slash": request("GET", "/api/courses/%C0%AF"),
+    "a broken escape": request("GET", "/api/courses/%ZZ%"),
+    "TRACE": request("TRACE", "/api/courses"),
+    "PROPFIND": request("PROPFIND", "/api/courses"),
+    "HEAD on the chat stream": request("HEAD", "/api/chat"),
+    "OPTIONS on the chat stream": request("OPTIONS", "/api/chat"),
+    "HEAD on speech": request("HEAD", "/api/voice/tts"),
+    "OPTIONS on speech": request("OPTIONS", "/api/voice/tts"),
+    "a foreign Host": request("GET", "/api/courses").replace(b"127.0.0.1", b"evil.example"),
+    "a 10 kB request id": request("GET", "/api/health", "X-Request-ID: " + "a" * 10_000),
+    "a huge page number": request("GET", "/api/courses?page=99999999999999999999999"),
+    "ordering by a password": request("GET", "/api/courses?ordering=owner__password"),
+    "a huge search position": request("GET", "/api/search?q=x&position=1e400"),
+    "3,000 languages": request(
+        "GET", "/api/courses", "Accept-Language: " + ",".join(["he;q=0.5"] * 3000)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ODD_REQUESTS)
+def test_odd_requests_are_never_a_server_error(server, name):
+    status, _, _ = raw_request(server, ODD_REQUESTS[name])
+    assert status < 500, name

@@ -193,6 +193,10 @@ async def test_not_json_is_refused(auth_client, no_voice_vendors):
     assert broken.json()["code"] == "malformed_json"
     array = await auth_client.post(URL, "[1]", content_type="application/json")
     assert array.status_code == 400
+    deeply_nested = "[" * 100_000 + "]" * 100_000
+    deep = await auth_client.post(URL, deeply_nested, content_type="application/json")
+    assert deep.status_code == 400
+    assert deep.json()["code"] == "malformed_json"
 
 
 async def test_get_is_not_allowed(auth_client, no_voice_vendors):
