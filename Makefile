@@ -57,7 +57,7 @@ seed: migrate
 # Serves over ASGI; Ctrl-C stops uvicorn and, with it, the embedded PostgreSQL.
 run: seed
 	@$(PY) manage.py prepare_whisper_model || echo "Speech-to-text stays off: the local Whisper model could not be prepared."
-	$(BIN)/uvicorn learnwithavi.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(PY) -m learnwithavi.serve --host $(HOST) --port $(PORT)
 
 worker: install
 	$(BIN)/celery -A learnwithavi worker -l info --concurrency 2

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.admin_login import ThrottledAdminAuthenticationForm
 from accounts.models import User
+
+# The admin's sign-in is throttled per client and per account (accounts/admin_login.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

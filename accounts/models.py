@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from learnwithavi.validators import plain_text
+
 
 class Role(models.TextChoices):
     STUDENT = "student", _("Student")
@@ -39,6 +41,12 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     username = None  # type: ignore[assignment]  # e-mail is the login
     email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[plain_text]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[plain_text]
+    )
     role = models.CharField(
         max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True
     )

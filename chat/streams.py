@@ -56,12 +56,18 @@ def parse_chat_input(raw: bytes) -> ChatInput:
     """The validated request body. Raises ValidationFailed or a malformed_json error."""
     try:
         body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...
         raise ApplicationError(
             _("The request body is not valid JSON."), code="malformed_json"
         ) from None
     if not isinstance(body, dict):
         raise ValidationFailed(_("The request body must be a JSON object."))
+    # Only a \u escape can smuggle in a lone surrogate, which no UTF-8 encoder (logs, the
+    # database, the vendors' SDKs) accepts.
+    if b"\\u" in raw and (field := _field_with_surrogates(body)):
+        raise ValidationFailed(
+            _("%(field)s: surrogate characters are not allowed.") % {"field": field}
+        )
     message = body.get("message")
     if not isinstance(message, str):
         raise ValidationFailed(_("message: this field is required."), code="message_required")
@@ -82,6 +88,20 @@ def parse_chat_input(raw: bytes) -> ChatInput:
         chunk_ids=_parse_chunk_ids(body.get("context")),
         position=_parse_position(body.get("position")),
     )
+
+
+def _field_with_surrogates(body: dict[str, Any]) -> str | None:
+    """The first top-level field holding a lone surrogate (its name, or "body" if it is one)."""
+    for name, value in body.items():
+        try:
+            name.encode()
+        except UnicodeEncodeError:
+            return "body"
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            return name
+    return None
 
 
 def _parse_history(value: Any) -> list[Turn]:

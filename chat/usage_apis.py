@@ -18,6 +18,8 @@ from chat.usage_selectors import usage_by_day
 from learnwithavi.errors import ValidationFailed
 
 MAX_DAYS = 366
+# No usage predates this; earlier dates also overflow the day arithmetic (date.min - 29 days).
+EARLIEST_DATE = datetime.date(1970, 1, 1)
 
 
 class IsPlatformAdmin(BasePermission):
@@ -47,11 +49,17 @@ def _date_param(request: Request, name: str, default: datetime.date) -> datetime
     if not raw:
         return default
     try:
-        return datetime.date.fromisoformat(raw)
+        value = datetime.date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(
             _("%(field)s must be a date (YYYY-MM-DD).") % {"field": name}
         ) from None
+    if value < EARLIEST_DATE:
+        raise ValidationFailed(
+            _("%(field)s must be on or after %(date)s.")
+            % {"field": name, "date": EARLIEST_DATE.isoformat()}
+        )
+    return value
 
 
 class UsageApi(APIView):

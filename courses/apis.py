@@ -44,6 +44,7 @@ from courses.services import (
 )
 from learnwithavi.errors import PermissionDenied
 from learnwithavi.pagination import Pagination, paginated_response, paginated_schema
+from learnwithavi.validators import plain_multiline_text, plain_text
 
 MAX_DURATION = 7 * 24 * 3600  # a week, in seconds: anything longer is a typo
 COURSE_ID = "3f1c2a9e-8d4b-4c1e-9a7f-2b6d5e8c1a40"
@@ -127,9 +128,13 @@ class CourseDetailOutputSerializer(CourseOutputSerializer):
 
 
 class CourseInputSerializer(serializers.Serializer[dict[str, Any]]):
-    title = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=120, allow_unicode=True, required=False)
-    description = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, validators=[plain_text])
+    slug = serializers.SlugField(
+        max_length=120, allow_unicode=True, required=False, validators=[plain_text]
+    )
+    description = serializers.CharField(
+        max_length=5000, allow_blank=True, default="", validators=[plain_multiline_text]
+    )
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, default=Difficulty.BEGINNER)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.HEBREW)
     isPublished = serializers.BooleanField(source="is_published", default=False)  # noqa: N815
@@ -142,7 +147,7 @@ class VideoInputSerializer(serializers.Serializer[dict[str, Any]]):
         max_length=11,
         validators=[RegexValidator(YOUTUBE_ID_PATTERN, _("Not a YouTube video id."))],
     )
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[plain_text])
     duration = serializers.IntegerField(min_value=1, max_value=MAX_DURATION)
     orderIndex = serializers.IntegerField(  # noqa: N815
         source="order_index", min_value=0, max_value=100_000, required=False

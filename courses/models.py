@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from learnwithavi.validators import plain_multiline_text, plain_text
+
 YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
 
 
@@ -31,9 +33,13 @@ class TranscriptStatus(models.TextChoices):
 
 class Course(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True, max_length=5000)
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, allow_unicode=True, validators=[plain_text]
+    )
+    title = models.CharField(_("title"), max_length=200, validators=[plain_text])
+    description = models.TextField(
+        _("description"), blank=True, max_length=5000, validators=[plain_multiline_text]
+    )
     difficulty = models.CharField(
         _("difficulty"),
         max_length=16,
@@ -93,7 +99,7 @@ class Video(models.Model):
         unique=True,
         validators=[RegexValidator(YOUTUBE_ID_PATTERN, _("Not a YouTube video id."))],
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[plain_text])
     duration = models.PositiveIntegerField(
         _("duration"), help_text=_("Length in seconds."), validators=[MinValueValidator(1)]
     )

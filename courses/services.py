@@ -4,14 +4,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from courses.models import Course, UserProgress, Video
-from learnwithavi.errors import Conflict, ValidationFailed
+from learnwithavi.errors import Conflict, NotFound, ValidationFailed
 
 COURSE_FIELDS = ("title", "slug", "description", "difficulty", "language", "is_published")
 VIDEO_FIELDS = ("youtube_id", "title", "duration")
@@ -58,6 +59,18 @@ def _check_order_now() -> None:
     with _database_rules_as_client_errors(), connection.cursor() as cursor:
         cursor.execute(f"SET CONSTRAINTS {ORDER_CONSTRAINT} IMMEDIATE")
         cursor.execute(f"SET CONSTRAINTS {ORDER_CONSTRAINT} DEFERRED")
+
+
+def _save_fields(instance: Model, fields: Sequence[str]) -> None:
+    """Save `fields` of an existing row; NotFound if a concurrent request deleted it meanwhile."""
+    try:
+        with _database_rules_as_client_errors():
+            instance.save(update_fields=[*fields, "updated_at"])
+    except DatabaseError:
+        # Django raises a bare DatabaseError when the UPDATE matched no row.
+        if type(instance)._default_manager.filter(pk=instance.pk).exists():
+            raise
+        raise NotFound() from None
 
 
 def _unique_slug(title: str) -> str:
@@ -107,8 +120,7 @@ def course_update(*, course: Course, data: Mapping[str, Any]) -> Course:
     for field in fields:
         setattr(course, field, data[field])
     if fields:
-        with _database_rules_as_client_errors():
-            course.save(update_fields=[*fields, "updated_at"])
+        _save_fields(course, fields)
     return course
 
 
@@ -119,8 +131,12 @@ def course_delete(*, course: Course) -> None:
 
 
 def _locked_course_videos(course: Course) -> list[Video]:
-    """The course's videos in order, with the course row locked so that orders don't interleave."""
-    Course.objects.select_for_update().filter(pk=course.pk).values_list("pk").get()
+    """The course's videos in order, with the course row locked so that orders don't interleave.
+
+    Raises NotFound when the course was deleted meanwhile.
+    """
+    if Course.objects.select_for_update().filter(pk=course.pk).values_list("pk").first() is None:
+        raise NotFound()
     return list(Video.objects.filter(course=course).order_by("order_index", "created_at", "pk"))
 
 
@@ -175,10 +191,12 @@ def video_update(*, video: Video, data: Mapping[str, Any]) -> Video:
     for field in fields:
         setattr(video, field, data[field])
     if fields:
-        with _database_rules_as_client_errors():
-            video.save(update_fields=[*fields, "updated_at"])
+        _save_fields(video, fields)
     if data.get("order_index") is not None:
-        videos = [v for v in _locked_course_videos(video.course) if v.pk != video.pk]
+        siblings = _locked_course_videos(video.course)
+        if not any(v.pk == video.pk for v in siblings):
+            raise NotFound()  # deleted since the view read it
+        videos = [v for v in siblings if v.pk != video.pk]
         position = int(data["order_index"])
         if not 0 <= position <= len(videos):
             raise _position_out_of_range(len(videos))

@@ -41,5 +41,16 @@ import accounts.clerk  # noqa: E402, F401
 if settings.SERVE_STATIC:
     # Admin and Swagger UI assets without a separate web server; only /static/ is affected.
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.exceptions import SuspiciousOperation
+    from django.http import FileResponse, Http404, HttpRequest
 
-    application = ASGIStaticFilesHandler(application)
+    class StaticFilesHandler(ASGIStaticFilesHandler):
+        def serve(self, request: HttpRequest) -> FileResponse:
+            try:
+                return super().serve(request)
+            except SuspiciousOperation:
+                # A path that leaves the static roots (/static/../../etc/passwd) is simply absent;
+                # Django's handler only turns Http404 into a response, anything else is a 500.
+                raise Http404 from None
+
+    application = StaticFilesHandler(application)

@@ -1,11 +1,47 @@
 """Start-up configuration checks, as Django system checks: `manage.py check` lists them."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks.security import base as security_checks
+from django.core.checks.security import csrf as csrf_checks
+from django.core.checks.security import sessions as session_checks
+from django.utils.module_loading import import_string
+
+
+def _installed(django_path: str) -> Callable[[], bool]:
+    """Whether MIDDLEWARE holds `django_path` or a subclass of it (ours are async-native ones)."""
+
+    def check() -> bool:
+        wanted = import_string(django_path)
+        for path in settings.MIDDLEWARE:
+            try:
+                if issubclass(import_string(path), wanted):
+                    return True
+            except ImportError:
+                continue
+        return False
+
+    return check
+
+
+# Django's deploy checks decide whether its security, clickjacking, CSRF and session middleware
+# are installed by looking for their class paths, and skip every check that depends on one
+# (HSTS, the SSL redirect, secure cookies...) when it is missing. Ours are subclasses at other
+# paths, so the checks are taught to recognise subclasses instead of being silenced (which
+# would blind them). A test runs `check --deploy` on production settings to keep this honest.
+for _module, _name, _path in (
+    (security_checks, "_security_middleware", "django.middleware.security.SecurityMiddleware"),
+    (security_checks, "_xframe_middleware", "django.middleware.clickjacking.XFrameOptionsMiddleware"),  # noqa: E501
+    (csrf_checks, "_csrf_middleware", "django.middleware.csrf.CsrfViewMiddleware"),
+    (session_checks, "_session_middleware", "django.contrib.sessions.middleware.SessionMiddleware"),
+):  # fmt: skip
+    if not hasattr(_module, _name):  # pragma: no cover  a Django upgrade renamed it
+        raise ImportError(f"{_module.__name__}.{_name} is gone: re-read learnwithavi/checks.py")
+    setattr(_module, _name, _installed(_path))
 
 
 @register(Tags.security)
@@ -71,8 +107,10 @@ def ai_keys_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> lis
     return warnings
 
 
-@register()
+# Tagged security so that asgi.py refuses to start with a limit it would misread.
+@register(Tags.security)
 def rate_limits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Every RATE_LIMIT_* is N/period with a documented period (s, m, h, d, min, hour, day...)."""
     from learnwithavi.ratelimit import Rate
 
     errors: list[CheckMessage] = []
@@ -83,6 +121,7 @@ def rate_limits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
             errors.append(
                 Error(
                     f"Rate limit {scope!r} is not of the form N/period: {text!r}.",
+                    hint="The period is s, m, h or d (or sec, min, minute, hour, day, ...).",
                     id="learnwithavi.E004",
                 )
             )

@@ -1,6 +1,8 @@
 """The health report: the platform's own services, plus components the apps register.
 
-Never names a host, a path or a secret: only statuses, latencies, versions and provider names.
+Never names a host, a path or a secret. Everyone sees statuses and latencies; only staff see
+the details (versions, provider and model names, cache figures), which help an attacker
+choose an exploit and a monitor does not need.
 """
 
 import time
@@ -25,6 +27,12 @@ class ComponentHealth:
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, **self.details}
+
+    def public_dict(self) -> dict[str, Any]:
+        """The status, and the latency where the probe measured one; no details."""
+        if "latency" in self.details:
+            return {"status": self.status, "latency": self.details["latency"]}
+        return {"status": self.status}
 
 
 HealthProbe = Callable[[], ComponentHealth]
@@ -106,8 +114,11 @@ def broker_health() -> ComponentHealth:
     return ComponentHealth("ok", {"mode": "broker", "latency": latency})
 
 
-def health_report() -> tuple[Status, dict[str, Any]]:
-    """Run every probe; overall unhealthy if a critical one is down, degraded if any is not ok."""
+def health_report(*, detailed: bool = False) -> tuple[Status, dict[str, Any]]:
+    """Run every probe; overall unhealthy if a critical one is down, degraded if any is not ok.
+
+    `detailed` (for staff) adds each component's details, the providers and the cache figures.
+    """
     components: dict[str, ComponentHealth] = {
         "database": database_health(),
         "cache": cache_health(),
@@ -124,16 +135,19 @@ def health_report() -> tuple[Status, dict[str, Any]]:
         status = "degraded"
     else:
         status = "healthy"
+    report: dict[str, Any] = {
+        "status": status,
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+        "services": {name: c.public_dict() for name, c in components.items()},
+    }
+    if not detailed:
+        return status, report
     cache_stats: dict[str, Any] = {"size": 0, "hitRate": 0.0}
     for stats in _cache_stats.values():
         cache_stats = stats()
-    report = {
-        "status": status,
-        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
-        "services": {name: c.as_dict() for name, c in components.items()},
-        "providers": _provider_summary(components),
-        "cache": cache_stats,
-    }
+    report["services"] = {name: c.as_dict() for name, c in components.items()}
+    report["providers"] = _provider_summary(components)
+    report["cache"] = cache_stats
     return status, report
 
 

@@ -5,15 +5,17 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from csp import middleware as csp
 from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware import clickjacking, common, csrf, locale, security
 
 from learnwithavi.errors import error_response as application_error_response
 from learnwithavi.errors import server_error_response, status_error_response, to_application_error
+from learnwithavi.ratelimit import is_trusted_proxy
 from learnwithavi.request_context import new_request_id, request_id_var
 
 logger = logging.getLogger("learnwithavi.errors")
@@ -51,6 +53,33 @@ class _HybridMiddleware:
         return response
 
 
+# Headers a proxy sets about the client's connection; Django reads X-Forwarded-Proto through
+# SECURE_PROXY_SSL_HEADER (production) and X-Forwarded-Host/Port only if told to.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+class TrustedProxyMiddleware(_HybridMiddleware):
+    """Drops the X-Forwarded-* headers unless the direct peer is one of TRUSTED_PROXIES.
+
+    First in the chain, so that nothing after it (the SSL redirect, CSRF's secure-origin checks,
+    the rate limiter) can believe a client that claims to be someone else or to use HTTPS. The
+    server must hand us the real peer: learnwithavi.serve runs uvicorn without its own
+    proxy-header handling.
+    """
+
+    def before(self, request: HttpRequest) -> None:
+        if not is_trusted_proxy(request.META.get("REMOTE_ADDR") or ""):
+            for key in PROXY_HEADERS:
+                request.META.pop(key, None)
+
+
 class RequestIdMiddleware(_HybridMiddleware):
     """Gives each request an id: in every log line and in the X-Request-ID response header."""
 
@@ -62,6 +91,32 @@ class RequestIdMiddleware(_HybridMiddleware):
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         response["X-Request-ID"] = getattr(request, "request_id", request_id_var.get())
         return response
+
+
+def security_headers(*, request_id: str, secure: bool) -> dict[str, str]:
+    """The headers our middleware puts on every response, for one built outside Django (the
+    ASGI upload guard's 413): the same policy, from the same settings."""
+    from csp.utils import build_policy
+
+    headers = {"X-Request-ID": request_id, "X-Frame-Options": settings.X_FRAME_OPTIONS}
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if settings.SECURE_REFERRER_POLICY:
+        headers["Referrer-Policy"] = str(settings.SECURE_REFERRER_POLICY)
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+    if policy := build_policy():
+        headers["Content-Security-Policy"] = policy
+    if settings.PERMISSIONS_POLICY:
+        headers["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+    if secure and settings.SECURE_HSTS_SECONDS:
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        headers["Strict-Transport-Security"] = hsts
+    return headers
 
 
 def is_api_request(request: HttpRequest) -> bool:
@@ -137,7 +192,17 @@ class _InlineHooks:
 
 
 class SecurityMiddleware(_InlineHooks, security.SecurityMiddleware):
-    pass
+    """Django's security headers, plus Permissions-Policy (which Django does not set)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class CSPMiddleware(_InlineHooks, csp.CSPMiddleware):
+    """django-csp's Content-Security-Policy with a nonce per request (`request.csp_nonce`)."""
 
 
 class SessionMiddleware(_InlineHooks, sessions.SessionMiddleware):

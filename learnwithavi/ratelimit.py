@@ -21,7 +21,15 @@ from rest_framework.throttling import BaseThrottle
 from learnwithavi import aredis
 from learnwithavi.errors import RateLimited
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The documented spellings of each period; anything else ("month", "ms") is refused.
+_PERIODS = {
+    **_SECONDS,
+    **dict.fromkeys(("sec", "second", "seconds"), 1),
+    **dict.fromkeys(("min", "minute", "minutes"), 60),
+    **dict.fromkeys(("hour", "hours"), 3600),
+    **dict.fromkeys(("day", "days"), 86400),
+}
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,12 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> "Rate":
-        """'10/m', '5/min', '100/h', '1000/day' -> Rate. Raises ValueError on anything else."""
+        """'10/m', '5/min', '100/hour', '1000/day' -> Rate. Raises ValueError on anything else.
+
+        The period is s, m, h or d, or sec/second(s), min/minute(s), hour(s), day(s).
+        """
         count, _, period = text.partition("/")
-        unit = period.strip().lower()[:1]
+        unit = period.strip().lower()
         if not count.strip().isdigit() or unit not in _PERIODS:
             raise ValueError(f"not a rate: {text!r}")
         return cls(limit=int(count), period=_PERIODS[unit])
@@ -65,7 +76,8 @@ class RateLimitResult:
             raise RateLimited(headers=self.headers())
 
 
-def _trusted(address: str) -> bool:
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` is one of TRUSTED_PROXIES (addresses or networks)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -82,13 +94,13 @@ def _trusted(address: str) -> bool:
 def client_ip(request: HttpRequest) -> str:
     """The client's address: the peer, or the nearest untrusted hop behind trusted proxies."""
     peer = request.META.get("REMOTE_ADDR") or "unknown"
-    if not _trusted(peer):
+    if not is_trusted_proxy(peer):
         return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     # Walk from the nearest hop outwards; the first one we don't trust is the client.
     for hop in reversed(hops):
-        if not _trusted(hop):
+        if not is_trusted_proxy(hop):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:

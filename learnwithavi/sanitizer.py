@@ -82,6 +82,19 @@ def sanitize(text: str) -> str:
     return text
 
 
+_HEX_REQUEST_ID = re.compile(r"[a-f0-9]{32}")
+
+
+def sanitize_request_id(value: str) -> str:
+    """A request id as it may be logged: 32 hex digits (nginx's $request_id) stay readable.
+
+    Anywhere else such a string is redacted (it may be a legacy ElevenLabs key); in the request
+    id's own place it is the correlation id the log line exists to carry. Any other secret-like
+    id is still redacted.
+    """
+    return value if _HEX_REQUEST_ID.fullmatch(value) else sanitize(value)
+
+
 def sanitize_data(value: Any) -> Any:
     """Sanitize every string inside a JSON-like structure (dicts, lists, scalars)."""
     if isinstance(value, str):

@@ -83,7 +83,12 @@ def _retry_after(response: Any) -> float | None:
 
 
 class OpenAIEmbedder:
-    """OpenAI embeddings: at most 100 texts a request, 5 attempts with backoff and jitter."""
+    """OpenAI embeddings: at most 100 texts a request.
+
+    Passages (ingestion, in a worker) get 5 attempts with backoff and jitter. A query is
+    interactive (a search, a chat before its first byte): it gets one attempt of at most
+    `query_timeout` seconds, after which the caller falls back to keyword search.
+    """
 
     provider = "openai"
     batch_size = 100
@@ -98,6 +103,7 @@ class OpenAIEmbedder:
         timeout: float,
         backoff: float,
         max_wait: float,
+        query_timeout: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         import openai
@@ -106,6 +112,7 @@ class OpenAIEmbedder:
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
         )
+        self._query_client = self._client.with_options(timeout=query_timeout)
         self._openai = openai
         self.model = model
         self.model_id = f"openai:{model}"
@@ -120,22 +127,24 @@ class OpenAIEmbedder:
         jitter = random.uniform(0, self._backoff)  # noqa: S311  not cryptographic
         return float(min(self._backoff * 2**attempt + jitter, self._max_wait))
 
-    def _request(self, batch: list[str]) -> list[Vector]:
+    def _request(self, batch: list[str], *, interactive: bool = False) -> list[Vector]:
         openai = self._openai
+        client, attempts = (self._query_client, 1) if interactive else (self._client, None)
+        max_attempts = attempts or self.max_attempts
         retryable = (
             openai.RateLimitError,
             openai.InternalServerError,
             openai.APITimeoutError,
             openai.APIConnectionError,
         )
-        for attempt in range(self.max_attempts):
+        for attempt in range(max_attempts):
             started = time.perf_counter()
             try:
-                response = self._client.embeddings.create(
+                response = client.embeddings.create(
                     model=self.model, input=batch, dimensions=EMBEDDING_DIMENSIONS
                 )
             except retryable as error:
-                if attempt + 1 == self.max_attempts:
+                if attempt + 1 == max_attempts:
                     raise EmbeddingError(
                         f"OpenAI embeddings failed: {type(error).__name__}"
                     ) from error
@@ -165,22 +174,29 @@ class OpenAIEmbedder:
         except Exception:  # a usage row must never cost the caller its embeddings
             logger.exception("could not record embedding usage")
 
-    def _embed(self, texts: Sequence[str]) -> list[Vector]:
+    def _embed(self, texts: Sequence[str], *, interactive: bool = False) -> list[Vector]:
         vectors: list[Vector] = []
         for start in range(0, len(texts), self.batch_size):
-            vectors.extend(self._request(list(texts[start : start + self.batch_size])))
+            batch = list(texts[start : start + self.batch_size])
+            vectors.extend(self._request(batch, interactive=interactive))
         return vectors
 
     def embed_passages(self, texts: Sequence[str]) -> list[Vector]:
         return self._embed(texts)
 
     def embed_queries(self, texts: Sequence[str]) -> list[Vector]:
-        return self._embed(texts)
+        return self._embed(texts, interactive=True)
 
 
 @lru_cache(maxsize=4)
 def _build(
-    api_key: str, base_url: str | None, model: str, threads: int, timeout: float, backoff: float
+    api_key: str,
+    base_url: str | None,
+    model: str,
+    threads: int,
+    timeout: float,
+    backoff: float,
+    query_timeout: float,
 ) -> Embedder:
     if api_key:
         return OpenAIEmbedder(
@@ -190,6 +206,7 @@ def _build(
             timeout=timeout,
             backoff=backoff,
             max_wait=settings.RAG_EMBEDDING_MAX_WAIT,
+            query_timeout=query_timeout,
         )
     return LocalE5Embedder(num_threads=threads)
 
@@ -203,6 +220,7 @@ def get_embedder() -> Embedder:
         settings.LOCAL_EMBEDDING_THREADS,
         settings.RAG_EMBEDDING_TIMEOUT,
         settings.RAG_EMBEDDING_BACKOFF,
+        settings.RAG_QUERY_EMBEDDING_TIMEOUT,
     )
 
 

@@ -67,9 +67,10 @@ def uvicorn_server(env: Mapping[str, str] | None = None, *, workers: int = 1) ->
         "CACHE_KEY_PREFIX": f"lwa-server-{uuid.uuid4().hex[:8]}",
         **(env or {}),
     }
+    # Started as `make run` and the README's production command start it (learnwithavi.serve).
     command = [
-        sys.executable, "-m", "uvicorn", "learnwithavi.asgi:application",
-        "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+        sys.executable, "-m", "learnwithavi.serve",
+        "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=full_env)  # noqa: S603

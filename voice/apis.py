@@ -153,8 +153,9 @@ class TtsApi(APIView):
         description=(
             "Audio streamed as it is produced: audio/mpeg from ElevenLabs when configured, "
             "else audio/wav from espeak-ng for the languages it speaks intelligibly (English). "
-            "Without either for the language (Hebrew with no ElevenLabs key) the answer is 503 "
-            "with code `tts_use_browser`: the client should use the browser's speech synthesis. "
+            "Without either for the language (Hebrew with no ElevenLabs key) the answer is 422 "
+            "with code `tts_use_browser`: the client should use the browser's speech synthesis "
+            "(503 with the same code when every configured voice failed). "
             "`language` is he or en, else recognised from the text; identical requests are "
             "replayed from a cache (X-TTS-Cache: hit)."
         ),
@@ -164,6 +165,7 @@ class TtsApi(APIView):
             (200, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description=_AUDIO),
             400: ERROR_SCHEMA,
             401: ERROR_SCHEMA,
+            422: ERROR_SCHEMA,
             429: ERROR_SCHEMA,
             503: ERROR_SCHEMA,
         },

@@ -18,6 +18,9 @@ from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from learnwithavi.errors import error_body
+from learnwithavi.middleware import security_headers
+from learnwithavi.ratelimit import is_trusted_proxy
+from learnwithavi.request_context import new_request_id
 from voice.uploads import MULTIPART_OVERHEAD, upload_too_large
 
 Scope = dict[str, Any]
@@ -47,6 +50,14 @@ def _language(scope: Scope) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
+def _secure(scope: Scope) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    peer = (scope.get("client") or ("", 0))[0]
+    proto = (_header(scope, b"x-forwarded-proto") or b"").decode("latin-1")
+    return is_trusted_proxy(peer) and proto.strip().lower() == "https"
+
+
 async def _reject(scope: Scope, send: Send) -> None:
     limit = settings.VOICE_STT_MAX_BYTES
     with translation.override(_language(scope)):
@@ -54,6 +65,10 @@ async def _reject(scope: Scope, send: Send) -> None:
         body = json.dumps(
             error_body(message=error.message, code=error.code), ensure_ascii=False
         ).encode()
+    # The same headers the middleware gives every other response (the request never reaches it).
+    incoming_id = (_header(scope, b"x-request-id") or b"").decode("latin-1")
+    extra = security_headers(request_id=new_request_id(incoming_id), secure=_secure(scope))
+    security = [(name.lower().encode(), value.encode("latin-1")) for name, value in extra.items()]
     await send(
         {
             "type": "http.response.start",
@@ -62,6 +77,7 @@ async def _reject(scope: Scope, send: Send) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *security,
             ],
         }
     )

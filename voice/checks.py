@@ -15,13 +15,13 @@ from voice.providers import espeak_binary, whisper_model_available
 def voice_engines_check(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Missing local engines are warnings: the endpoints answer 503 with a clear code instead."""
+    """Missing local engines are warnings: the endpoints answer with a clear code instead."""
     warnings: list[CheckMessage] = []
     if not settings.ELEVENLABS_API_KEY and espeak_binary() is None:
         warnings.append(
             Warning(
                 "espeak-ng is not installed and there is no ELEVENLABS_API_KEY: every "
-                "text-to-speech request is answered 503 tts_use_browser.",
+                "text-to-speech request is answered 422 tts_use_browser.",
                 hint="apt-get install espeak-ng (make install does).",
                 id="voice.W001",
             )

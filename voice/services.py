@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from learnwithavi.errors import ServiceUnavailable, ValidationFailed
+from learnwithavi.errors import ApplicationError, ServiceUnavailable, ValidationFailed
 from learnwithavi.usage import ausage_record, usage_record
 from voice.audio import audio_inspect
 from voice.providers import (
@@ -133,15 +133,16 @@ async def speech_synthesize(
     """Open a stream of speech for `text`: from the cache, else the best synthesizer that works.
 
     A synthesizer that fails before its first byte hands over to the next one. Raises
-    ServiceUnavailable: code tts_use_browser when no synthesizer speaks the language
-    intelligibly (the client should use the browser's own voice), tts_unavailable when
-    every one failed.
+    ApplicationError 422 (code tts_use_browser) when no synthesizer speaks the language
+    intelligibly, a fixed property of the request that no retry changes (the client should use
+    the browser's own voice); ServiceUnavailable 503 (same code) when every one failed.
     """
     synthesizers = get_synthesizers(language)
     if not synthesizers:
-        raise ServiceUnavailable(
+        raise ApplicationError(
             _("No voice on the server speaks this language. Use the browser's speech instead."),
             code="tts_use_browser",
+            status_code=422,
         )
     for synthesizer in synthesizers:
         chosen_voice = synthesizer.voice_for(language, voice)

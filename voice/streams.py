@@ -23,7 +23,7 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
         )
     try:
         payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[...
         raise ApplicationError(
             _("The request body is not valid JSON."), code="malformed_json"
         ) from exc

@@ -101,6 +101,31 @@ def test_usage_is_summed_by_day_provider_and_endpoint(admin_client_api):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "0001-01-05"},
+        {"from": "0001-01-01", "to": "0001-01-05"},
+        {"from": "0001-01-01"},
+        {"from": "1969-12-31", "to": "1970-01-05"},
+    ],
+)
+def test_usage_dates_before_1970_are_400(admin_client_api, params):
+    response = admin_client_api.get("/api/usage", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "validation_error"
+    assert "1970-01-01" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "9999-12-01", "to": "9999-12-31"}, {"to": "9999-12-31"}]
+)
+def test_usage_dates_at_the_end_of_the_calendar_answer(admin_client_api, params):
+    response = admin_client_api.get("/api/usage", params)
+    assert response.status_code == 200, response.content
+    assert response.json()["rows"] == []
+
+
 def test_usage_is_for_admins_only(student_client, instructor_client, api_client):
     assert student_client.get("/api/usage").status_code == 403
     assert instructor_client.get("/api/usage").status_code == 403
@@ -120,11 +145,11 @@ def test_admin_shows_usage_summary(client, admin_user):
     assert client.get(f"/admin/chat/conversation/{conversation.pk}/change/").status_code == 200
 
 
-def test_health_names_the_chat_provider_and_its_fallback(api_client, settings):
+def test_health_names_the_chat_provider_and_its_fallback(admin_client_api, settings):
     settings.ANTHROPIC_API_KEY = "sk-ant-x"
     settings.OPENAI_API_KEY = ""
     settings.CHAT_LOCAL_FALLBACK = True
-    chat = api_client.get("/api/health").json()["services"]["chat"]
+    chat = admin_client_api.get("/api/health").json()["services"]["chat"]
     assert chat == {
         "status": "ok",
         "provider": "anthropic",

@@ -91,3 +91,33 @@ def test_a_signed_in_learner_posts_with_the_csrf_token(demo_course, student):
         answer = ask_and_check_citation(page, base_url, "lwaDemoHe02", "מה זה קצב למידה?")
         assert re.search(r"[\u0590-\u05FF]", answer)
     assert student.conversations.count() == 1
+
+
+def test_no_page_breaks_its_content_security_policy(demo_course, admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with uvicorn_server({"SERVE_STATIC": "true"}) as base_url, chromium() as browser:
+        context = browser.new_context()
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
+        )
+        page = context.new_page()
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.route(re.compile(r"^https://(www\.)?youtube\.com/.*"), lambda route: route.abort())
+        page.goto(f"{base_url}/")
+        page.wait_for_selector("#video")
+        page.goto(f"{base_url}/api/docs/")
+        page.wait_for_selector(".swagger-ui .info", timeout=30_000)  # the UI rendered
+        for path in ("/admin/", "/admin/courses/course/add/", "/admin/learnwithavi/aiusage/"):
+            page.goto(f"{base_url}{path}")
+            page.wait_for_load_state("load")
+        assert violations == []

@@ -60,6 +60,31 @@ async def test_invalid_requests_fail_as_json_errors(client, video, body, code):
         assert payload["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"message": "\\ud800"}', "message"),
+        (b'{"message": "hi \\udfff there"}', "message"),
+        (b'{"message": "hi", "conversationHistory": [{"role": "user", "content": "\\ud83d"}]}',
+         "conversationHistory"),
+        (b'{"message": "hi", "\\ud800": 1}', "body"),
+    ],
+)  # fmt: skip
+async def test_a_lone_surrogate_is_a_400_naming_the_field(client, raw, field):
+    response = await post(client, raw, **{"Accept-Language": "en"})
+    assert response.status_code == 400, response.content
+    payload = json.loads(response.content)
+    assert payload["code"] == "validation_error"
+    assert payload["error"].startswith(f"{field}: ")
+
+
+async def test_an_escaped_surrogate_pair_is_an_ordinary_character(client, video):
+    raw = b'{"message": "what is \\ud83d\\ude00?", "videoId": "%s"}' % str(video.pk).encode()
+    response = await post(client, raw)
+    assert response.status_code == 200
+    await read_stream(response)
+
+
 async def test_a_message_of_exactly_10000_characters_is_accepted(client, video):
     response = await post(
         client, {"message": "regularization " * 666 + "abcdefghij", "videoId": str(video.pk)}

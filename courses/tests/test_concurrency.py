@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from courses.models import UserProgress
+from courses.models import Course, UserProgress, Video
 from courses.tests.factories import CourseFactory, VideoFactory
 
 
@@ -66,3 +66,48 @@ def test_simultaneous_moves_keep_positions_dense(instructor):
     assert all(r.status_code == 200 for r in responses), [r.content for r in responses]
     order = list(course.videos.order_by("order_index").values_list("order_index", flat=True))
     assert order == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.fixture
+def deleted_just_before_save():
+    """Another connection deletes the row being saved, between the view's read and its write."""
+    from django.db.models.signals import pre_save
+
+    def delete_row(sender, instance, update_fields=None, **kwargs):
+        if update_fields:
+            _in_parallel([lambda: type(instance).objects.filter(pk=instance.pk).delete()])
+
+    for model in (Course, Video):
+        pre_save.connect(delete_row, sender=model, dispatch_uid=f"race-{model.__name__}")
+    yield
+    for model in (Course, Video):
+        pre_save.disconnect(sender=model, dispatch_uid=f"race-{model.__name__}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["course", "video"])
+def test_patch_of_a_row_deleted_meanwhile_is_404(instructor, deleted_just_before_save, kind):
+    course = CourseFactory(owner=instructor)
+    video = VideoFactory(course=course)
+    url = f"/api/courses/{course.id}" if kind == "course" else f"/api/videos/{video.id}"
+    response = _client(instructor).patch(url, {"title": "renamed"}, format="json")
+    assert response.status_code == 404, response.content
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patch_racing_delete_is_never_a_500(instructor):
+    course = CourseFactory(owner=instructor)
+    statuses = []
+    for _ in range(8):
+        video = VideoFactory(course=course)
+        url = f"/api/videos/{video.id}"
+        patch, delete = _in_parallel(
+            [
+                lambda url=url: _client(instructor).patch(url, {"title": "x"}, format="json"),
+                lambda url=url: _client(instructor).delete(url),
+            ]
+        )
+        statuses.append(patch.status_code)
+        assert delete.status_code == 204
+    assert set(statuses) <= {200, 404}, statuses

@@ -49,10 +49,14 @@ INSTALLED_APPS = [
 # Django's own middleware, subclassed so that under ASGI their hooks run without thread hops
 # (learnwithavi/middleware.py says which hooks still need a thread, and when).
 MIDDLEWARE = [
+    "learnwithavi.middleware.TrustedProxyMiddleware",
     "learnwithavi.middleware.RequestIdMiddleware",
     # Before anything that may answer: preflights are answered here, errors get CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "learnwithavi.middleware.SecurityMiddleware",
+    # Above ApiErrorMiddleware, so that the error responses it rebuilds carry their headers too.
+    "learnwithavi.middleware.XFrameOptionsMiddleware",
+    "learnwithavi.middleware.CSPMiddleware",
     "learnwithavi.middleware.SessionMiddleware",
     "learnwithavi.middleware.LocaleMiddleware",
     "learnwithavi.middleware.ApiErrorMiddleware",
@@ -60,13 +64,12 @@ MIDDLEWARE = [
     "learnwithavi.middleware.CsrfViewMiddleware",
     "learnwithavi.middleware.AuthenticationMiddleware",
     "learnwithavi.middleware.MessageMiddleware",
-    "learnwithavi.middleware.XFrameOptionsMiddleware",
     "learnwithavi.middleware.RateLimitHeadersMiddleware",
 ]
 
-# The deploy checks look for Django's own class paths; ours are async-native subclasses of the
-# security, CSRF and clickjacking middleware (learnwithavi/middleware.py): those warnings are moot.
-SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
+# Nothing is silenced: Django's deploy checks look for its own middleware class paths, and
+# learnwithavi/checks.py teaches them to recognise our async-native subclasses instead.
+SILENCED_SYSTEM_CHECKS: list[str] = []
 
 ROOT_URLCONF = "learnwithavi.urls"
 ASGI_APPLICATION = "learnwithavi.asgi.application"
@@ -172,9 +175,42 @@ RATE_LIMITS = {
     "chat": env.str("RATE_LIMIT_CHAT", default="10/m"),
     "tts": env.str("RATE_LIMIT_TTS", default="5/m"),
     "transcribe": env.str("RATE_LIMIT_TRANSCRIBE", default="10/m"),
+    # The admin's sign-in: per client address, and per account from browsers that have not
+    # signed in to it before (accounts/admin_login.py).
+    "admin_login": env.str("RATE_LIMIT_ADMIN_LOGIN", default="10/m"),
+    "admin_login_account": env.str("RATE_LIMIT_ADMIN_LOGIN_ACCOUNT", default="10/h"),
 }
 # Proxy headers (X-Forwarded-For) are believed only when the direct peer is one of these.
 TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+
+# --- Browser security headers (every response; learnwithavi/middleware.py) ------------------
+from csp.constants import NONCE, NONE, SELF  # noqa: E402  (django-csp's policy values)
+
+# No inline script runs without the request's nonce; views widen the policy for themselves
+# (the demo page lets YouTube in with csp.decorators.csp_update).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Inline style attributes and <style> blocks (the admin, Swagger UI, the demo page).
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of ours uses are switched off (the demo page may use the microphone).
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default=(
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(self), payment=(), usb=(), browsing-topics=()"
+    ),
+)
+X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework and OpenAPI --------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -188,7 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["learnwithavi.ratelimit.ScopedRateLimit"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "learnwithavi.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -295,6 +331,9 @@ SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 RAG_EMBEDDING_TIMEOUT = env.float("RAG_EMBEDDING_TIMEOUT", default=20.0)
 RAG_EMBEDDING_BACKOFF = env.float("RAG_EMBEDDING_BACKOFF", default=0.5)
 RAG_EMBEDDING_MAX_WAIT = env.float("RAG_EMBEDDING_MAX_WAIT", default=30.0)
+# A query's embedding (a search, a chat before its first byte) gets one attempt of at most this
+# many seconds, then the search goes on by keyword alone; ingestion keeps the retries above.
+RAG_QUERY_EMBEDDING_TIMEOUT = env.float("RAG_QUERY_EMBEDDING_TIMEOUT", default=2.0)
 # Embeddings cached in the Django cache (model + text hash), seconds.
 RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
 # HNSW candidates per search (pgvector's hnsw.ef_search); higher is slower and more exact.

@@ -135,3 +135,16 @@ def test_500_details_in_debug_are_sanitized(client):
 @pytest.mark.urls(__name__)
 def test_application_error_from_a_plain_view(client):
     assert_error_shape(client.get("/api/domain"), 429, "quota_spent")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/auth/token", '{"email": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("/api/chat", '{"message": "hi", "context": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ],
+)
+def test_deeply_nested_json_is_malformed_not_a_500(client, path, body):
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"

@@ -49,6 +49,63 @@ def test_log_lines_carry_the_request_id(client, caplog):
 
 
 @override_settings(
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    SECURE_SSL_REDIRECT=True,
+    TRUSTED_PROXIES=[],
+)
+def test_forwarded_proto_from_an_untrusted_peer_is_ignored(client):
+    response = client.get("/api/health", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+@override_settings(
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    SECURE_SSL_REDIRECT=True,
+    TRUSTED_PROXIES=["127.0.0.1"],
+)
+def test_forwarded_proto_from_a_trusted_proxy_is_believed(client):
+    assert client.get("/api/health", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+    assert client.get("/api/health", HTTP_X_FORWARDED_PROTO="http").status_code == 301
+
+
+def test_a_hex_request_id_is_logged_as_is_and_keys_are_still_redacted(client, settings):
+    from learnwithavi.logging import SanitizingFormatter
+
+    lines = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Capture()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(SanitizingFormatter(settings.LOGGING["formatters"]["sanitized"]["format"]))
+    nginx_id = "5f0c8e1d2b3a49687f6e5d4c3b2a1908"
+    key = "0123456789abcdef0123456789abcdef"
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = client.get(f"/api/no-such-thing/{key}", HTTP_X_REQUEST_ID=nginx_id)
+    finally:
+        logger.removeHandler(handler)
+    assert response["X-Request-ID"] == nginx_id
+    assert lines
+    assert all(f"[{nginx_id}]" in line for line in lines), lines
+    assert not any(key in line for line in lines), lines
+    assert any("[REDACTED]" in line for line in lines)
+
+
+def test_a_secret_shaped_request_id_is_still_redacted_in_logs():
+    from learnwithavi.logging import SanitizingFormatter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+    record.request_id = "sk-ant-api03-abcdefghijklmnop"
+    line = SanitizingFormatter("[%(request_id)s] %(message)s").format(record)
+    assert line == "[[REDACTED]] hello"
+
+
+@override_settings(
     IS_PRODUCTION=True,
     DEBUG=True,
     SECRET_KEY="django-insecure-learnwithavi-local-development-only",

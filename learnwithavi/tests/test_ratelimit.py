@@ -26,16 +26,52 @@ def post_login(client, **extra):
         ("5/min", Rate(5, 60)),
         ("100/h", Rate(100, 3600)),
         ("7/day", Rate(7, 86400)),
+        ("3/s", Rate(3, 1)),
+        ("3/second", Rate(3, 1)),
+        ("30/minutes", Rate(30, 60)),
+        ("2/hours", Rate(2, 3600)),
+        ("9 / D", Rate(9, 86400)),
     ],
 )
 def test_rate_parsing(text, expected):
     assert Rate.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["ten/m", "10", "10/fortnight", ""])
+@pytest.mark.parametrize(
+    "text", ["ten/m", "10", "10/fortnight", "", "10/month", "10/ms", "10/mo", "10/5m", "-1/m"]
+)
 def test_bad_rates_are_refused(text):
     with pytest.raises(ValueError, match="not a rate"):
         Rate.parse(text)
+
+
+@override_settings(RATE_LIMITS={**RATE_LIMITS, "chat": "10/month"})
+def test_an_undocumented_period_is_a_system_check_error():
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with pytest.raises(SystemCheckError, match=r"learnwithavi\.E004.*'chat'.*10/month"):
+        call_command("check")
+
+
+@pytest.mark.slow
+def test_the_asgi_application_refuses_to_start_with_an_undocumented_period():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RATE_LIMIT_CHAT": "10/month"}
+    env["DJANGO_SETTINGS_MODULE"] = "learnwithavi.settings.local"
+    result = subprocess.run(
+        [sys.executable, "-c", "import learnwithavi.asgi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "learnwithavi.E004" in result.stderr
 
 
 @override_settings(RATE_LIMITS=LIMITS)

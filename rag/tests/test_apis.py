@@ -117,6 +117,23 @@ def test_search_degrades_to_keyword_when_embeddings_fail(api_client, demo_videos
     assert response.status_code == 200
     assert response.json()["mode"] == "keyword"
     assert "dropout" in response.json()["hits"][0]["text"]
+    # One attempt, not the ingestion's five with backoff: the learner is waiting.
+    assert len(fake_openai.embedding_requests) == 1
+
+
+@override_settings(RAG_QUERY_EMBEDDING_TIMEOUT=0.2, RAG_EMBEDDING_TIMEOUT=5.0)
+def test_a_slow_embedding_api_gets_one_short_attempt_then_keyword_search(
+    api_client, demo_videos, fake_openai
+):
+    from rag.providers import _build
+    from testing.fake_openai_embeddings import slow
+
+    _build.cache_clear()
+    fake_openai.fail_next(slow(1.0), slow(1.0))
+    response = api_client.get(SEARCH, {"q": "dropout", "video": str(demo_videos["en01"].pk)})
+    assert response.status_code == 200
+    assert response.json()["mode"] == "keyword"
+    assert len(fake_openai.embedding_requests) == 1
 
 
 # --- GET /api/videos/{id}/transcript ----------------------------------------------------------

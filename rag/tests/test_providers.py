@@ -9,7 +9,7 @@ from testing.fake_openai_embeddings import rate_limited, server_error, slow
 pytestmark = pytest.mark.django_db
 
 
-def _embedder(fake, *, backoff=1.0, timeout=0.5, max_wait=30.0):
+def _embedder(fake, *, backoff=1.0, timeout=0.5, max_wait=30.0, query_timeout=2.0):
     sleeps: list[float] = []
     embedder = OpenAIEmbedder(
         api_key="sk-test",
@@ -18,6 +18,7 @@ def _embedder(fake, *, backoff=1.0, timeout=0.5, max_wait=30.0):
         timeout=timeout,
         backoff=backoff,
         max_wait=max_wait,
+        query_timeout=query_timeout,
         sleep=sleeps.append,
     )
     return embedder, sleeps
@@ -46,7 +47,7 @@ def test_openai_batches_of_at_most_100_and_records_usage(fake_openai):
 def test_429_is_retried_after_the_time_the_server_asks(fake_openai):
     embedder, sleeps = _embedder(fake_openai)
     fake_openai.fail_next(rate_limited("7"), rate_limited("2"))
-    assert len(embedder.embed_queries(["hello"])) == 1
+    assert len(embedder.embed_passages(["hello"])) == 1
     assert sleeps == [7.0, 2.0]
     assert len(fake_openai.embedding_requests) == 3
     assert AIUsage.objects.count() == 1
@@ -55,7 +56,7 @@ def test_429_is_retried_after_the_time_the_server_asks(fake_openai):
 def test_retry_after_is_capped(fake_openai):
     embedder, sleeps = _embedder(fake_openai, max_wait=5)
     fake_openai.fail_next(rate_limited("3600"))
-    embedder.embed_queries(["hello"])
+    embedder.embed_passages(["hello"])
     assert sleeps == [5]
 
 
@@ -72,10 +73,21 @@ def test_gives_up_after_five_attempts(fake_openai):
     embedder, sleeps = _embedder(fake_openai, backoff=0.001)
     fake_openai.fail_next(*[server_error(500)] * 6)
     with pytest.raises(EmbeddingError):
-        embedder.embed_queries(["hello"])
+        embedder.embed_passages(["hello"])
     assert len(fake_openai.embedding_requests) == 5
     assert len(sleeps) == 4
     assert AIUsage.objects.count() == 0
+
+
+@pytest.mark.parametrize("failure", [server_error(500), rate_limited("7"), slow(1.0)])
+def test_a_query_gets_one_short_attempt(fake_openai, failure):
+    embedder, sleeps = _embedder(fake_openai, timeout=5.0, query_timeout=0.2)
+    fake_openai.fail_next(failure)
+    with pytest.raises(EmbeddingError):
+        embedder.embed_queries(["hello"])
+    assert len(fake_openai.embedding_requests) == 1
+    assert sleeps == []
+    assert len(embedder.embed_queries(["hello"])) == 1  # the next query is served
 
 
 def test_client_errors_are_not_retried(fake_openai):
@@ -135,10 +147,10 @@ def test_cache_is_keyed_by_model(fake_openai):
     ]
 
 
-def test_health_reports_the_embedding_provider_and_cache(api_client, fake_openai):
+def test_health_reports_the_embedding_provider_and_cache(admin_client_api, fake_openai):
     embed_query("x")
     embed_query("x")
-    body = api_client.get("/api/health").json()
+    body = admin_client_api.get("/api/health").json()
     assert body["services"]["embeddings"] == {
         "status": "ok",
         "provider": "openai",

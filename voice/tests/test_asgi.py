@@ -57,6 +57,27 @@ async def test_a_declared_length_over_the_limit_is_refused_unread():
     assert json.loads(body["body"])["code"] == "audio_too_large"
 
 
+async def test_the_refusal_carries_the_security_headers_and_the_request_id(client):
+    from learnwithavi.tests.test_security_headers import SECURITY_HEADERS
+
+    recorder = Recorder()
+    await UploadSizeLimit(recorder.app)(
+        scope(headers=[(b"content-length", b"999999999"), (b"x-request-id", b"trace-413-abcdef")]),
+        recorder.receive,
+        recorder.send,
+    )
+    start, _ = recorder.sent
+    headers = {name.decode(): value.decode() for name, value in start["headers"]}
+    assert [h for h in SECURITY_HEADERS if h.lower() not in headers] == []
+    assert headers["x-request-id"] == "trace-413-abcdef"
+    # The same values as the responses that pass through the middleware.
+    normal = client.get("/api/courses")
+    for name in SECURITY_HEADERS:
+        if name not in ("X-Request-ID", "Content-Security-Policy"):
+            assert headers[name.lower()] == normal[name], name
+    assert "'nonce-" not in headers["content-security-policy"]
+
+
 async def test_a_chunked_body_is_stopped_at_the_limit():
     recorder = Recorder([b"x" * 30_000] * 100)
     await UploadSizeLimit(recorder.app)(scope(), recorder.receive, recorder.send)

@@ -20,7 +20,7 @@ def test_tts_is_documented_with_binary_audio_responses(schema):
     assert set(audio) == {"audio/mpeg", "audio/wav"}
     for content in audio.values():
         assert content["schema"] == {"type": "string", "format": "binary"}
-    assert {"400", "401", "429", "503"} <= set(operation["responses"])
+    assert {"400", "401", "422", "429", "503"} <= set(operation["responses"])
     request = schema["components"]["schemas"]["TtsInputRequest"]
     assert set(request["properties"]) == {"text", "language", "voice"}
 
@@ -41,7 +41,8 @@ def test_transcribe_is_documented_as_a_multipart_upload(schema):
     assert {"400", "401", "413", "415", "429", "503"} <= set(operation["responses"])
 
 
-def test_health_names_the_voice_providers(client, settings, tmp_path):
+def test_health_names_the_voice_providers(client, settings, tmp_path, admin_user):
+    client.force_login(admin_user)
     settings.ELEVENLABS_API_KEY = ""
     settings.OPENAI_API_KEY = ""
     settings.WHISPER_MODEL_DIR = ""
