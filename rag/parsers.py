@@ -326,6 +326,7 @@ def detect_format(content: str, filename: str = "") -> str:
 def parse_transcript(content: str, *, format: str) -> list[Cue]:
     """Parse `content` in `format` (vtt, srt, json, txt). Raises TranscriptParseError."""
     parsers = {"vtt": parse_vtt, "srt": parse_srt, "json": parse_json, "txt": parse_text}
+    parsers["rec"] = parse_vtt  # a transcribed recording is stored as WebVTT
     if format not in parsers:
         raise TranscriptParseError(_("Unknown transcript format."), code="transcript_format")
     return parsers[format](content)

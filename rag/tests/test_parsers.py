@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from rag.captions import cues_to_vtt
 from rag.chunking import chunk_cues
@@ -212,7 +213,7 @@ def test_srt_fixtures_have_the_quirks_they_test():
     ],
 )
 def test_impossible_times_are_refused_with_the_line(name, line, reason):
-    with pytest.raises(TranscriptParseError) as caught:
+    with translation.override("en"), pytest.raises(TranscriptParseError) as caught:
         _cues(name)
     assert caught.value.details == {"line": line}
     assert reason in str(caught.value)
