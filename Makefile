@@ -82,6 +82,7 @@ bench: install-dev
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/chat_load.py
 	$(PY) bench/voice_bench.py
+	$(PY) bench/transcription_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache staticfiles

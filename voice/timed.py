@@ -103,7 +103,12 @@ def _faster_whisper_timed(
     try:
         with transcriber._lock:
             raw, info = transcriber._model.transcribe(
-                str(path), language=language or None, word_timestamps=True, beam_size=5
+                str(path),
+                language=language or None,
+                word_timestamps=True,
+                beam_size=5,
+                # Lectures pause: without voice detection Whisper invents words in silence.
+                vad_filter=True,
             )
             raw_segments: list[Any] = list(raw)  # decoding happens while iterating
     except Exception as exc:  # CTranslate2 and PyAV raise their own error classes
