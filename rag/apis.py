@@ -109,6 +109,17 @@ class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource])
     transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
 
 
+_ERROR = inline_serializer(
+    name="TranscriptError",
+    fields={
+        "error": serializers.CharField(),
+        "code": serializers.CharField(),
+        "details": serializers.JSONField(required=False),
+        "timestamp": serializers.DateTimeField(),
+    },
+)
+
+
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -187,6 +198,12 @@ class VideoTranscriptApi(APIView):
         responses={
             202: TranscriptUploadOutputSerializer,
             200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
+            400: _ERROR,
+            401: _ERROR,
+            403: _ERROR,
+            404: _ERROR,
+            413: _ERROR,
+            415: _ERROR,
         },
         parameters=[OpenApiParameter("video_id", str, OpenApiParameter.PATH)],
         description=(
@@ -277,7 +294,7 @@ class VideoTranscriptVttApi(APIView):
             (200, "text/vtt"): OpenApiResponse(
                 OpenApiTypes.STR, description="The stored transcript as WebVTT captions."
             ),
-            404: OpenApiResponse(description="No such video, or no transcript yet."),
+            404: OpenApiResponse(_ERROR, description="No such video, or no transcript yet."),
         },
         description=(
             "The video's stored transcript as WebVTT, for the player's captions, or to correct "
