@@ -19,6 +19,7 @@ from testing.fake_http import RecordedRequest, Reply
 from testing.fake_openai_audio import API_KEY, FakeOpenAIAudio
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
 from voice.providers import _openai, whisper_model_available
+from voice.tests.audio_files import FORMATS, tone
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +444,24 @@ def test_admin_refuses_a_recording_over_the_duration_cap(
     assert response.status_code == 200
     assert "too long" in response.content.decode()
     assert not TranscriptSource.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["mp3", "m4a", "ogg", "webm", "flac", "mkv"])
+def test_every_accepted_format_is_transcribed(
+    instructor_client,
+    video,
+    tmp_path,
+    fake_openai,
+    name,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    if name == "mkv":  # a video container (Matroska) whose sound track is Opus
+        monkeypatch.setitem(FORMATS, "mkv", ("matroska", "libopus", 48000, ".mkv"))
+    recording = tone(tmp_path, name, seconds=2.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(instructor_client, video, recording)
+    assert response.status_code == 202, response.json()
+    assert fake_openai.transcription_count == 1
+    video.refresh_from_db()
+    assert video.transcript_status == TranscriptStatus.READY
