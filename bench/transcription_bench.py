@@ -104,6 +104,7 @@ def main() -> None:
         cues = []
         audio_seconds = 0.0
         pieces = 0
+        peaks: list[float] = []
         pieces_dir = directory / "pieces"
         pieces_dir.mkdir()
         for piece in recording_pieces(
@@ -120,6 +121,7 @@ def main() -> None:
             piece.path.unlink()
             audio_seconds = piece.start + piece.seconds
             pieces += 1
+            peaks.append(peak_memory_mb())
         started = time.perf_counter()
         chunks = chunk_cues(cues)
         embedder.embed_passages([chunk.text for chunk in chunks])
@@ -147,6 +149,7 @@ def main() -> None:
         f"  peak memory (RSS)  {peak_memory_mb():8.0f} MB  "
         f"({memory_before:.0f} MB with both models loaded, before the recording)"
     )
+    print("  peak RSS after each piece (MB): " + ", ".join(f"{peak:.0f}" for peak in peaks))
 
 
 if __name__ == "__main__":

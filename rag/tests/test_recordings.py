@@ -430,8 +430,9 @@ def test_admin_accepts_a_recording(
     assert "100%" in page
 
 
+@pytest.mark.parametrize(("language", "message"), [("en", "too long"), ("he", "ארוכה מדי")])
 def test_admin_refuses_a_recording_over_the_duration_cap(
-    client, instructor, video, tmp_path, settings, recordings_dir
+    client, instructor, video, tmp_path, settings, recordings_dir, language, message
 ):
     settings.RAG_RECORDING_MAX_SECONDS = 1
     instructor.is_staff = True
@@ -439,10 +440,12 @@ def test_admin_refuses_a_recording_over_the_duration_cap(
     client.force_login(instructor)
     with tone_wav(tmp_path, 3.0).open("rb") as file:
         response = client.post(
-            "/admin/rag/transcriptsource/add/", {"video": str(video.pk), "file": file}
+            "/admin/rag/transcriptsource/add/",
+            {"video": str(video.pk), "file": file},
+            HTTP_ACCEPT_LANGUAGE=language,
         )
     assert response.status_code == 200
-    assert "too long" in response.content.decode()
+    assert message in response.content.decode()
     assert not TranscriptSource.objects.exists()
 
 
