@@ -18,8 +18,9 @@ from rag.tests.conftest import VTT
 from testing.fake_http import RecordedRequest, Reply
 from testing.fake_openai_audio import API_KEY, FakeOpenAIAudio
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
-from voice.providers import _openai, whisper_model_available
+from voice.providers import _openai
 from voice.tests.audio_files import FORMATS, tone
+from voice.whisper_model import whisper_model_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +80,8 @@ def recordings_dir(tmp_path, settings):
 
 @pytest.fixture
 def local_whisper(settings, recordings_dir):
-    if not whisper_model_available(settings.WHISPER_MODEL_DIR):
-        pytest.skip("the local Whisper model is not prepared (manage.py prepare_whisper_model)")
+    """The local Whisper base model, prepared as the voice tests prepare it (var/whisper-base)."""
+    settings.WHISPER_MODEL_DIR = str(whisper_model_prepare())
     settings.OPENAI_API_KEY = ""
     return settings
 
