@@ -83,6 +83,7 @@ bench: install-dev
 	$(PY) bench/chat_load.py
 	$(PY) bench/voice_bench.py
 	$(PY) bench/clerk_bench.py
+	$(PY) bench/transcription_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache staticfiles

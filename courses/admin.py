@@ -199,13 +199,20 @@ class VideoAdmin(RoleScopedAdmin[Video]):
         "order_index",
         "duration",
         "transcript_status",
+        "transcript_percent",
     )
     list_filter = (OwnCourseFilter, "transcript_status")
     search_fields = ("title", "youtube_id")
     list_select_related = ("course",)
     ordering = ("course__title", "order_index")
     # Positions change in the course's inline, where a whole new order is saved at once.
-    readonly_fields = ("order_index", "transcript_status", "transcript_error", "transcript_upload")
+    readonly_fields = (
+        "order_index",
+        "transcript_status",
+        "transcript_percent",
+        "transcript_error",
+        "transcript_upload",
+    )
     fields = (
         "course",
         "youtube_id",
@@ -213,9 +220,16 @@ class VideoAdmin(RoleScopedAdmin[Video]):
         "duration",
         "order_index",
         "transcript_status",
+        "transcript_percent",
         "transcript_error",
         "transcript_upload",
     )
+
+    @admin.display(description=_("Transcript progress"))
+    def transcript_percent(self, obj: Video) -> str:
+        """How far the transcript's processing has come (a recording's transcription)."""
+        done = 100 if obj.transcript_status == "ready" else obj.transcript_progress
+        return f"{done}%"
 
     @admin.display(description=_("Transcript"))
     def transcript_upload(self, obj: Video) -> str:

@@ -70,6 +70,9 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
     youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
     orderIndex = serializers.IntegerField(source="order_index")  # noqa: N815
     transcriptStatus = serializers.CharField(source="transcript_status")  # noqa: N815
+    transcriptProgress = serializers.SerializerMethodField(  # noqa: N815
+        help_text=_("percent of the transcript's processing done (100 once ready)")
+    )
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
     updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
 
@@ -83,9 +86,13 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
             "duration",
             "orderIndex",
             "transcriptStatus",
+            "transcriptProgress",
             "createdAt",
             "updatedAt",
         )
+
+    def get_transcriptProgress(self, video: Video) -> int:  # noqa: N802  DRF's method name
+        return 100 if video.transcript_status == "ready" else int(video.transcript_progress)
 
 
 class CourseOutputSerializer(serializers.ModelSerializer[Course]):

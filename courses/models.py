@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +112,10 @@ class Video(models.Model):
         db_index=True,
     )
     transcript_error = models.TextField(_("transcript error"), blank=True)
+    # How far a recording's transcription has come (0-100) while the transcript is processed.
+    transcript_progress = models.PositiveSmallIntegerField(
+        _("transcript progress"), default=0, validators=[MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -3,10 +3,15 @@
 A video's admin page can link here with `/admin/rag/transcriptsource/add/?video=<id>`.
 """
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -17,11 +22,36 @@ from courses.permissions import can_manage_course
 from learnwithavi.errors import ApplicationError
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import FORMATS
+from voice.audio import audio_sniff
+
+
+def _is_recording(upload: UploadedFile) -> bool:
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    return audio_sniff(head) is not None
+
+
+@contextmanager
+def _on_disk(upload: UploadedFile) -> Iterator[Path]:
+    """The upload's path: its temporary file, or a copy of a small upload kept in memory."""
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix) as copy:
+        for block in upload.chunks():
+            copy.write(block)
+        copy.flush()
+        yield Path(copy.name)
 
 
 class TranscriptUploadForm(forms.ModelForm[TranscriptSource]):
     file = forms.FileField(
-        label=_("Transcript file"), help_text=_("VTT, SRT, JSON or [mm:ss] text.")
+        label=_("Transcript file"),
+        help_text=_(
+            "VTT, SRT, JSON or [mm:ss] text; or a recording to transcribe (mp3, wav, m4a, "
+            "ogg/opus, webm, mp4, mkv, flac)."
+        ),
     )
     format = forms.ChoiceField(
         label=_("Format"),
@@ -34,11 +64,18 @@ class TranscriptUploadForm(forms.ModelForm[TranscriptSource]):
         fields = ("video",)
 
     def clean(self) -> dict[str, Any]:
+        from rag.recordings import recording_check
         from rag.services import transcript_check
 
         cleaned = super().clean() or {}
         upload = cleaned.get("file")
-        if upload is not None:
+        if upload is not None and _is_recording(upload):
+            try:
+                with _on_disk(upload) as path:
+                    recording_check(path=path)
+            except ApplicationError as error:
+                raise forms.ValidationError(str(error), code=error.code) from None
+        elif upload is not None:
             try:
                 transcript_check(
                     content=b"".join(upload.chunks()),
@@ -53,18 +90,26 @@ class TranscriptUploadForm(forms.ModelForm[TranscriptSource]):
 @admin.register(TranscriptSource)
 class TranscriptSourceAdmin(admin.ModelAdmin[TranscriptSource]):
     form = TranscriptUploadForm
-    list_display = ("video", "format", "status", "video_status", "chunk_count", "created_at")
+    list_display = (
+        "video", "format", "status", "video_status", "video_progress", "chunk_count", "created_at",
+    )  # fmt: skip
     list_filter = ("status", "format")
     search_fields = ("video__title", "video__youtube_id", "filename")
     list_select_related = ("video",)
     readonly_fields = (
         "video", "format", "filename", "status", "error", "chunk_count", "content_hash",
-        "uploaded_by", "created_at", "processed_at", "content",
+        "uploaded_by", "created_at", "processed_at", "language", "transcribed_by",
+        "recording_seconds", "content",
     )  # fmt: skip
 
     @admin.display(description=_("Video transcript status"))
     def video_status(self, source: TranscriptSource) -> str:
         return str(source.video.get_transcript_status_display())
+
+    @admin.display(description=_("Transcript progress"))
+    def video_progress(self, source: TranscriptSource) -> str:
+        video = source.video
+        return f"{100 if video.transcript_status == 'ready' else video.transcript_progress}%"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields if obj is not None else ()
@@ -104,19 +149,26 @@ class TranscriptSourceAdmin(admin.ModelAdmin[TranscriptSource]):
     def save_model(
         self, request: HttpRequest, obj: TranscriptSource, form: Any, change: bool
     ) -> None:
+        from rag.recordings import recording_upload
         from rag.services import transcript_upload
 
         video = form.cleaned_data["video"]
         if not can_manage_course(user=request.user, course=video.course):
             raise PermissionError("not the course's owner")
         upload = form.cleaned_data["file"]
-        source = transcript_upload(
-            video=video,
-            content=b"".join(upload.chunks()),
-            filename=upload.name or "",
-            format=form.cleaned_data.get("format") or None,
-            user=request.user,
-        )
+        if _is_recording(upload):
+            with _on_disk(upload) as path:
+                source = recording_upload(
+                    video=video, path=path, filename=upload.name or "", user=request.user
+                )
+        else:
+            source = transcript_upload(
+                video=video,
+                content=b"".join(upload.chunks()),
+                filename=upload.name or "",
+                format=form.cleaned_data.get("format") or None,
+                user=request.user,
+            )
         obj.pk = source.pk
         obj.video = source.video
         obj.status = source.status

@@ -1,12 +1,23 @@
 """The rag REST API: hybrid search, and a video's transcript (read, upload). Views stay thin."""
 
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
 
-from django.core.files.uploadedfile import UploadedFile
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,12 +25,21 @@ from rest_framework.views import APIView
 from accounts.permissions import is_platform_admin, is_signed_in
 from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to, video_visible_to, videos_visible_to
-from learnwithavi.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from learnwithavi.errors import (
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    ValidationFailed,
+)
 from rag.models import TranscriptSource
 from rag.parsers import FORMATS
-from rag.selectors import MAX_K, hybrid_search, transcript_chunks
+from rag.recordings import recording_too_large, recording_upload
+from rag.selectors import MAX_K, hybrid_search, transcript_chunks, transcript_vtt
 from rag.services import transcript_upload
 from rag.types import SearchHit
+from voice.audio import audio_sniff
+from voice.uploads import MULTIPART_OVERHEAD, LimitedTemporaryFileUploadHandler
 
 # --- Serializers: the frontend's camelCase names ----------------------------------------------
 
@@ -62,6 +82,9 @@ class TranscriptOutputSerializer(serializers.Serializer[Any]):
     youtubeId = serializers.CharField()  # noqa: N815
     transcriptStatus = serializers.CharField()  # noqa: N815
     transcriptError = serializers.CharField(allow_null=True)  # noqa: N815
+    transcriptProgress = serializers.IntegerField(  # noqa: N815
+        help_text=_("percent of the transcript's processing done (100 once ready)")
+    )
     chunks = ChunkOutputSerializer(many=True)
 
 
@@ -84,6 +107,17 @@ class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource])
     format = serializers.CharField()
     status = serializers.CharField()
     transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
+
+
+_ERROR = inline_serializer(
+    name="TranscriptError",
+    fields={
+        "error": serializers.CharField(),
+        "code": serializers.CharField(),
+        "details": serializers.JSONField(required=False),
+        "timestamp": serializers.DateTimeField(),
+    },
+)
 
 
 # --- Views --------------------------------------------------------------------------------------
@@ -122,8 +156,24 @@ class SearchApi(APIView):
         return Response(SearchOutputSerializer(output).data)
 
 
+def transcript_progress(video: Any) -> int:
+    """The video's transcript progress in percent: 100 once ready."""
+    return 100 if video.transcript_status == "ready" else int(video.transcript_progress)
+
+
 class VideoTranscriptApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # A recording may be large: refuse it by its declared length, else stream it to disk
+        # and stop at the cap, before anything reads the body.
+        if request.method == "POST":
+            limit = settings.RAG_RECORDING_MAX_BYTES
+            declared = request.META.get("CONTENT_LENGTH") or "0"
+            if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+                raise recording_too_large()
+            request.upload_handlers = [LimitedTemporaryFileUploadHandler(request, limit=limit)]
+        return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(operation_id="video_transcript", responses=TranscriptOutputSerializer)
     def get(self, request: Request, video_id: str) -> Response:
@@ -134,6 +184,7 @@ class VideoTranscriptApi(APIView):
             "youtubeId": video.youtube_id,
             "transcriptStatus": video.transcript_status,
             "transcriptError": (video.transcript_error or None) if manager else None,
+            "transcriptProgress": transcript_progress(video),
             "chunks": transcript_chunks(video_id=video.pk),
         }
         return Response(TranscriptOutputSerializer(output).data)
@@ -147,9 +198,20 @@ class VideoTranscriptApi(APIView):
         responses={
             202: TranscriptUploadOutputSerializer,
             200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
+            400: _ERROR,
+            401: _ERROR,
+            403: _ERROR,
+            404: _ERROR,
+            413: _ERROR,
+            415: _ERROR,
         },
         parameters=[OpenApiParameter("video_id", str, OpenApiParameter.PATH)],
-        description="Upload a transcript (VTT, SRT, JSON or [mm:ss] text); starts an ingest job.",
+        description=(
+            "Upload a transcript (VTT, SRT, JSON or [mm:ss] text) or a recording (mp3, wav, "
+            "m4a, ogg/opus, webm, mp4, mkv, flac; told by content, at most "
+            "RAG_RECORDING_MAX_BYTES and RAG_RECORDING_MAX_SECONDS); starts an ingest job. A "
+            "recording is transcribed first: transcriptProgress on the video follows it."
+        ),
     )
     def post(self, request: Request, video_id: str) -> Response:
         if not is_signed_in(request.user):
@@ -164,7 +226,22 @@ class VideoTranscriptApi(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         upload: UploadedFile | None = data.get("file")
+        if upload is not None and audio_sniff(_head(upload)) is not None:
+            previous = video.transcript_status
+            source = recording_upload(
+                video=video,
+                path=Path(cast(TemporaryUploadedFile, upload).temporary_file_path()),
+                filename=upload.name or "",
+                user=request.user,
+            )
+            unchanged = source.status != TranscriptSource.Status.PENDING and previous == "ready"
+            source.video = video
+            return Response(
+                TranscriptUploadOutputSerializer(source).data, status=200 if unchanged else 202
+            )
         if upload is not None:
+            if (upload.size or 0) > settings.RAG_TRANSCRIPT_MAX_BYTES:
+                raise PayloadTooLarge(_("The transcript file is too large."))
             content: str | bytes = b"".join(upload.chunks())
             filename = upload.name or ""
         else:
@@ -184,3 +261,58 @@ class VideoTranscriptApi(APIView):
         return Response(
             TranscriptUploadOutputSerializer(source).data, status=200 if unchanged else 202
         )
+
+
+def _head(upload: UploadedFile) -> bytes:
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    return head if isinstance(head, bytes) else head.encode()
+
+
+class VttRenderer(BaseRenderer):
+    media_type = "text/vtt"
+    format = "vtt"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return data.encode() if isinstance(data, str) else b""
+
+
+class VideoTranscriptVttApi(APIView):
+    renderer_classes = [VttRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="video_transcript_vtt",
+        parameters=[OpenApiParameter("format", exclude=True)],
+        responses={
+            (200, "text/vtt"): OpenApiResponse(
+                OpenApiTypes.STR, description="The stored transcript as WebVTT captions."
+            ),
+            404: OpenApiResponse(_ERROR, description="No such video, or no transcript yet."),
+        },
+        description=(
+            "The video's stored transcript as WebVTT, for the player's captions, or to correct "
+            "a machine transcript and upload it back (which re-reads as the same cues)."
+        ),
+    )
+    def get(self, request: Request, video_id: str) -> HttpResponse:
+        video = video_visible_to(user=request.user, video_id=video_id)
+        content = transcript_vtt(video_id=video.pk)
+        if content is None:
+            raise NotFound(_("This video has no transcript yet."), code="transcript_missing")
+        response = HttpResponse(content, content_type="text/vtt; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="{video.youtube_id}.vtt"'
+        return response
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Errors keep the one JSON error shape, whatever the client accepted.
+        if isinstance(response, Response) and response.exception:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -14,6 +14,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 TARGET_TOKENS = 120
 MAX_SECONDS = 60.0
 OVERLAP_TOKENS = 25
+# Cues said this long before the next chunk's first cue are not carried into it: after a long
+# pause (a recording's silence) the overlap would pull the chunk's start time back by minutes.
+OVERLAP_MAX_GAP_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def chunk_cues(
             for previous in reversed(current[1:]):
                 size = estimate_tokens(previous.text)
                 if carried_tokens + size > overlap_tokens:
+                    break
+                if cue.start - previous.end > OVERLAP_MAX_GAP_SECONDS:
                     break
                 carried.insert(0, previous)
                 carried_tokens += size

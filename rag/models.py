@@ -20,6 +20,8 @@ class TranscriptSource(models.Model):
         SRT = "srt", "SRT"
         JSON = "json", "JSON"
         TEXT = "txt", _("Plain text with [mm:ss] stamps")
+        # Audio or video, transcribed by speech-to-text; `content` is then its WebVTT.
+        RECORDING = "rec", _("Recording (transcribed)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -41,6 +43,11 @@ class TranscriptSource(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A recording waiting to be transcribed (deleted once it has been), and what was heard.
+    recording_path = models.CharField(max_length=500, blank=True)
+    recording_seconds = models.FloatField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    transcribed_by = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,8 +4,10 @@ Every parser returns a list of `Cue`s in time order or raises `TranscriptParseEr
 line (or JSON item) that is wrong, so nothing is stored from a malformed file.
 """
 
+import html
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +36,20 @@ def _error(message: Any, **where: Any) -> TranscriptParseError:
 
 _TIMESTAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s*-->\s*{_TIMESTAMP}(?:\s+.*)?$")
-_TAGS = re.compile(r"<[^>]+>")
+_TAGS = re.compile(r"<[^>]*>")
+# SubStation overrides that subtitle editors leave in SRT text: {\an8}, {\i1}...
+_ASS_TAGS = re.compile(r"\{\\[^}]*\}")
+# A ruby annotation's reading (<rt>) is not part of the spoken text.
+_RUBY_TEXT = re.compile(r"<rt>.*?</rt>", re.DOTALL)
+# WebVTT's inline timestamp tag, as YouTube writes one before each word: <00:00:01.234>
+_INLINE_TIMESTAMP = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}\.\d{3})>")
+_INLINE_PARTS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})\.(\d{3})$")
 _LOOKS_LIKE_TIMING = re.compile(r"^\d+:\d{2}[:.,]\d+.*-")
+# Bidi marks (&lrm; &rlm; and the embedding controls) and zero-width characters: invisible, and
+# they would split words for search.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# YouTube's rolling auto-captions put a cue of this length between two rolling cues.
+_ROLLING_GAP_CUE = 0.02
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> float:
@@ -47,8 +61,17 @@ def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> fl
     )
 
 
+def _time(groups: Sequence[str | None], *, line: int) -> float:
+    hours, minutes, seconds, fraction = groups
+    if int(minutes or 0) >= 60 or int(seconds or 0) >= 60:
+        raise _error(_("Line %(line)d: a time has 60 or more minutes or seconds."), line=line)
+    return _seconds(hours, str(minutes), str(seconds), str(fraction))
+
+
 def _clean(text: str) -> str:
-    return " ".join(_TAGS.sub("", text).split())
+    text = _RUBY_TEXT.sub("", _ASS_TAGS.sub("", text))
+    text = html.unescape(_TAGS.sub("", text))
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def _check_order(cues: list[Cue]) -> list[Cue]:
@@ -56,20 +79,38 @@ def _check_order(cues: list[Cue]) -> list[Cue]:
     return cues
 
 
-def _parse_blocks(content: str, *, vtt: bool) -> list[Cue]:
-    lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+@dataclass(frozen=True)
+class _Block:
+    """A cue as written: its times, its payload lines, and the line number of its timing."""
+
+    start: float
+    end: float
+    lines: list[str]
+    line: int
+
+
+def _read_blocks(content: str, *, vtt: bool) -> list[_Block]:
+    lines = content.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     index = 0
     if vtt:
-        if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
+        first = lines[0] if lines else ""
+        if not (first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t"))):
             raise _error(_("Line %(line)d: a WebVTT file starts with WEBVTT."), line=1)
-        index = 1
-    cues: list[Cue] = []
+        # The header runs to the first blank line: YouTube writes Kind: and Language: there.
+        while index < len(lines) and lines[index].strip():
+            if "-->" in lines[index]:
+                raise _error(
+                    _("Line %(line)d: a blank line must follow the WEBVTT header."),
+                    line=index + 1,
+                )
+            index += 1
+    blocks: list[_Block] = []
     while index < len(lines):
-        line = lines[index].strip().lstrip("\ufeff")
+        line = lines[index].strip()
         if not line:
             index += 1
             continue
-        if vtt and (line.startswith(("NOTE", "STYLE", "REGION"))):
+        if vtt and "-->" not in line and re.match(r"^(NOTE|STYLE|REGION)(\s|$)", line):
             while index < len(lines) and lines[index].strip():
                 index += 1
             continue
@@ -87,28 +128,105 @@ def _parse_blocks(content: str, *, vtt: bool) -> list[Cue]:
         match = _TIMING.match(line)
         if not match:
             raise _error(_("Line %(line)d: the timing line is not valid."), line=index + 1)
-        start = _seconds(*match.groups()[:4])
-        end = _seconds(*match.groups()[4:])
+        number = index + 1
+        start = _time(match.groups()[:4], line=number)
+        end = _time(match.groups()[4:], line=number)
         if end < start:
-            raise _error(_("Line %(line)d: the cue ends before it starts."), line=index + 1)
+            raise _error(_("Line %(line)d: the cue ends before it starts."), line=number)
         index += 1
-        text_lines = []
-        while index < len(lines) and lines[index].strip():
-            text_lines.append(lines[index])
+        payload: list[str] = []
+        # A VTT payload ends at an empty line (YouTube's lines holding one space belong to it);
+        # SRT editors are less careful, so a line of spaces ends an SRT block.
+        while index < len(lines) and (lines[index] if vtt else lines[index].strip()):
+            if "-->" in lines[index] and _TIMING.match(lines[index]):
+                break
+            payload.append(lines[index])
             index += 1
-        text = _clean(" ".join(text_lines))
-        if text:
-            cues.append(Cue(start, end, text))
+        blocks.append(_Block(start, end, payload, number))
+    return blocks
+
+
+def _is_rolling(blocks: Sequence[_Block]) -> bool:
+    """YouTube's rolling auto-captions: a cue opens with the line that closed the one before.
+
+    Their signature is a 10 ms cue repeating the previous cue's last line; without those, most
+    cues opening with a repeat is enough.
+    """
+    repeats = 0
+    previous: list[str] = []
+    for block in blocks:
+        texts = [text for text in (_clean(line) for line in block.lines) if text]
+        if texts and previous and texts[0] == previous[-1]:
+            if block.end - block.start <= _ROLLING_GAP_CUE and len(texts) == 1:
+                return True
+            repeats += 1
+        previous = texts
+    return len(blocks) >= 4 and repeats * 2 >= len(blocks)
+
+
+def _new_lines(lines: list[str], previous: list[str]) -> list[str]:
+    """`lines` without the leading lines that repeat the end of the previous cue."""
+    cleaned = [_clean(line) for line in lines]
+    kept = [(raw, text) for raw, text in zip(lines, cleaned, strict=True) if text]
+    texts = [text for _, text in kept]
+    for size in range(min(len(texts), len(previous)), 0, -1):
+        if texts[:size] == previous[-size:]:
+            return [raw for raw, _ in kept[size:]]
+    return [raw for raw, _ in kept]
+
+
+def _timed_pieces(block: _Block, text: str) -> list[Cue]:
+    """The cue's text, split at its inline timestamps: one cue per timed piece (word)."""
+    parts = _INLINE_TIMESTAMP.split(text)
+    starts = [block.start]
+    texts = [parts[0]]
+    for stamp, piece in zip(parts[1::2], parts[2::2], strict=True):
+        match = _INLINE_PARTS.match(stamp)
+        if match is None:  # never: the split pattern only captures well-formed stamps
+            raise _error(_("Line %(line)d: the timing line is not valid."), line=block.line)
+        moment = _time(match.groups(), line=block.line)
+        # Out-of-order or out-of-cue stamps are held to the cue, in order.
+        starts.append(min(max(moment, starts[-1]), block.end))
+        texts.append(piece)
+    cues: list[Cue] = []
+    pieces = [(start, _clean(piece)) for start, piece in zip(starts, texts, strict=True)]
+    timed = [(start, piece) for start, piece in pieces if piece]
+    for position, (start, piece) in enumerate(timed):
+        end = timed[position + 1][0] if position + 1 < len(timed) else block.end
+        cues.append(Cue(start, end, piece))
+    return cues
+
+
+def _parse_blocks(content: str, *, vtt: bool) -> list[Cue]:
+    blocks = _read_blocks(content, vtt=vtt)
+    rolling = vtt and _is_rolling(blocks)
+    cues: list[Cue] = []
+    previous: list[str] = []
+    for block in blocks:
+        lines = block.lines
+        if rolling:
+            lines = _new_lines(block.lines, previous)
+            previous = [text for text in (_clean(line) for line in block.lines) if text]
+        text = "\n".join(lines)
+        if vtt and _INLINE_TIMESTAMP.search(text):
+            cues.extend(_timed_pieces(block, text))
+        elif _clean(text):
+            cues.append(Cue(block.start, block.end, _clean(text)))
     if not cues:
         raise _error(_("The transcript has no cues."))
     return _check_order(cues)
 
 
 def parse_vtt(content: str) -> list[Cue]:
+    """WebVTT as editors and YouTube write it (header fields, NOTE/STYLE/REGION blocks, cue
+    settings, tags, entities); YouTube's rolling auto-captions keep each word once, at its own
+    time."""
     return _parse_blocks(content, vtt=True)
 
 
 def parse_srt(content: str) -> list[Cue]:
+    """SRT as editors write it: BOM, CRLF, `.` or `,` before the milliseconds, {\\an8} and
+    <font> tags, no final blank line."""
     return _parse_blocks(content, vtt=False)
 
 
@@ -208,6 +326,7 @@ def detect_format(content: str, filename: str = "") -> str:
 def parse_transcript(content: str, *, format: str) -> list[Cue]:
     """Parse `content` in `format` (vtt, srt, json, txt). Raises TranscriptParseError."""
     parsers = {"vtt": parse_vtt, "srt": parse_srt, "json": parse_json, "txt": parse_text}
+    parsers["rec"] = parse_vtt  # a transcribed recording is stored as WebVTT
     if format not in parsers:
         raise TranscriptParseError(_("Unknown transcript format."), code="transcript_format")
     return parsers[format](content)

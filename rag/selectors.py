@@ -18,9 +18,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from learnwithavi import adb
+from rag.captions import cues_to_vtt
 from rag.db import QueryVector, search_cursor
 from rag.embeddings import aembed_query, embed_query
-from rag.models import TranscriptChunk
+from rag.models import TranscriptChunk, TranscriptSource
+from rag.parsers import parse_transcript
 from rag.providers import EmbeddingError, Vector, get_embedder
 from rag.text import tsquery_parts, tsquery_terms
 from rag.types import SearchHit, SearchMode, SearchResult
@@ -417,3 +419,24 @@ def transcript_chunks(*, video_id: uuid.UUID) -> QuerySet[TranscriptChunk]:
         .only("id", "video_id", "position", "start_time", "end_time", "text", "embedding_model")
         .order_by("position")
     )
+
+
+def transcript_current_source(*, video_id: Any) -> TranscriptSource | None:
+    """The upload the video's chunks came from (the latest done or unchanged one), if any."""
+    return (
+        TranscriptSource.objects.filter(
+            video_id=video_id,
+            status__in=[TranscriptSource.Status.DONE, TranscriptSource.Status.UNCHANGED],
+        )
+        .order_by("-created_at", "-pk")
+        .only("id", "format", "content", "created_at")
+        .first()
+    )
+
+
+def transcript_vtt(*, video_id: Any) -> str | None:
+    """The video's stored transcript as a WebVTT file, or None when it has none."""
+    source = transcript_current_source(video_id=video_id)
+    if source is None:
+        return None
+    return cues_to_vtt(parse_transcript(source.content, format=source.format))

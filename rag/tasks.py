@@ -21,3 +21,21 @@ def ingest_transcript(self: Any, source_id: int) -> str:
     # Before the last attempt, a transient failure leaves the video pending, not failed.
     will_retry = self.request.retries < self.max_retries
     return transcript_ingest(source_id=source_id, will_retry=will_retry).status
+
+
+# A recording's transcription is long and costly: only the ingest after it (embeddings, the
+# database) is retried, and a retry reuses the transcript already made (rag.recordings).
+@shared_task(
+    bind=True,
+    autoretry_for=RETRYABLE_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def transcribe_recording(self: Any, source_id: int) -> str:
+    from rag.recordings import recording_transcribe
+
+    will_retry = self.request.retries < self.max_retries
+    return recording_transcribe(source_id=source_id, will_retry=will_retry).status

@@ -2,7 +2,8 @@
 
 Point the real `openai` SDK at `fake.base_url + "/v1"`. Each request's multipart fields and file
 are parsed into `fake.uploads`; the reply is the transcript set in `fake.transcript`, with word
-timestamps when `timestamp_granularities[]=word` was asked for, as OpenAI answers.
+timestamps when `timestamp_granularities[]=word` was asked for, and a segment per sentence for
+`segment`, as OpenAI answers. `fail_after` makes every request past that many fail (500).
 """
 
 from dataclasses import dataclass, field
@@ -64,12 +65,21 @@ class FakeOpenAIAudio(FakeUpstream):
         self.api_key = api_key
         self.transcript = FakeTranscript()
         self.uploads: list[Upload] = []
+        # From this many transcriptions on, every request fails with a 500 (None: never).
+        self.fail_after: int | None = None
+
+    @property
+    def transcription_count(self) -> int:
+        """How many transcription requests were answered (a split recording makes several)."""
+        return len(self.uploads)
 
     def handle(self, request: RecordedRequest) -> Reply:
         if request.method != "POST" or not request.path.startswith("/v1/audio/transcriptions"):
             return self.error(404, "Not found", "invalid_request_error")
         if header(request, "Authorization") != f"Bearer {self.api_key}":
             return self.error(401, "Incorrect API key provided.", "invalid_api_key")
+        if self.fail_after is not None and len(self.uploads) >= self.fail_after:
+            return self.server_error()
         upload = parse_multipart(request)
         self.uploads.append(upload)
         language = upload.fields.get("language", ["en"])[0]
@@ -93,12 +103,39 @@ class FakeOpenAIAudio(FakeUpstream):
                 }
             ],
         }
-        if "word" in upload.fields.get("timestamp_granularities[]", []):
+        granularities = upload.fields.get("timestamp_granularities[]", [])
+        if "segment" in granularities:
+            payload["segments"] = self._segments()
+        if "word" in granularities:
             payload["words"] = [
                 {"word": word, "start": start, "end": end}
                 for word, start, end in self.transcript.words
             ]
         return Reply.json(payload)
+
+    def _segments(self) -> list[dict[str, Any]]:
+        """A segment per sentence (a word ending in . ? or !), as Whisper cuts them."""
+        segments: list[dict[str, Any]] = []
+        sentence: list[tuple[str, float, float]] = []
+        for word in self.transcript.words:
+            sentence.append(word)
+            if word[0].endswith((".", "?", "!")) or word is self.transcript.words[-1]:
+                segments.append(
+                    {
+                        "id": len(segments),
+                        "seek": 0,
+                        "start": sentence[0][1],
+                        "end": sentence[-1][2],
+                        "text": " " + " ".join(w for w, _, _ in sentence),
+                        "tokens": [1, 2, 3],
+                        "temperature": 0.0,
+                        "avg_logprob": -0.2,
+                        "compression_ratio": 1.0,
+                        "no_speech_prob": 0.01,
+                    }
+                )
+                sentence = []
+        return segments
 
     @staticmethod
     def error(status: int, message: str, code: str, headers: dict[str, str] | None = None):

@@ -340,6 +340,16 @@ RAG_EMBEDDING_CACHE_TTL = env.int("RAG_EMBEDDING_CACHE_TTL", default=3600)
 RAG_HNSW_EF_SEARCH = env.int("RAG_HNSW_EF_SEARCH", default=40)
 # Largest transcript file accepted by the API and the admin, bytes.
 RAG_TRANSCRIPT_MAX_BYTES = env.int("RAG_TRANSCRIPT_MAX_BYTES", default=5 * 1024 * 1024)
+# Recordings (audio or video) to transcribe and ingest: the largest upload, bytes, and the
+# longest recording, seconds; both refused before anything is stored (413, 400).
+RAG_RECORDING_MAX_BYTES = env.int("RAG_RECORDING_MAX_BYTES", default=2 * 1024**3)
+RAG_RECORDING_MAX_SECONDS = env.int("RAG_RECORDING_MAX_SECONDS", default=4 * 3600)
+# Where uploaded recordings wait for their transcription (shared with the Celery workers).
+RAG_RECORDING_DIR = env.str("RAG_RECORDING_DIR", default=str(BASE_DIR / "var" / "recordings"))
+# A recording is transcribed in pieces of about this length (cut in a pause): 300 s of 16 kHz
+# mono WAV is 9.6 MB, under OpenAI's 25 MB per request (at most 25 min), and the local model's
+# memory grows with the piece (about 100 MB a minute: bench/transcription_bench.py).
+RAG_RECORDING_PIECE_SECONDS = env.int("RAG_RECORDING_PIECE_SECONDS", default=300)
 
 from typing import Any, cast  # noqa: E402  (the chat section's own import)
 

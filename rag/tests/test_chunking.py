@@ -55,3 +55,11 @@ def test_every_cue_lands_in_a_chunk_within_its_times(raw):
     assert max(c.end for c in chunks) == max(c.end for c in cues)
     assert all(c.start <= c.end for c in chunks)
     assert sum(1 for _ in chunks) >= 1
+
+
+def test_no_overlap_is_carried_across_a_long_pause():
+    before = [Cue(float(i), float(i) + 1, f"word{i}") for i in range(5)]
+    after = [Cue(70.0 + i, 71.0 + i, f"later{i}") for i in range(3)]
+    chunks = chunk_cues([*before, *after])
+    assert [chunk.start for chunk in chunks] == [0.0, 70.0]
+    assert chunks[1].text == "later0 later1 later2"

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from courses.tests.factories import CourseFactory, VideoFactory
 from learnwithavi.celery import app
@@ -74,3 +75,69 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
         assert {c.embedding_model for c in chunks} == {"openai:text-embedding-3-small"}
         # five failed tries in the first run of the task, then the retried run succeeded
         assert len(fake.embedding_requests) >= 6
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_recording_is_transcribed_by_a_real_worker_showing_progress(
+    instructor_client, instructor, tmp_path
+):
+    from rag.tests.test_recordings import FakeOpenAI, tone_wav
+    from testing.fake_openai_audio import API_KEY
+
+    queue = f"rag-test-{uuid.uuid4().hex[:8]}"
+    video = VideoFactory(course=CourseFactory(owner=instructor))
+    recordings = tmp_path / "recordings"
+    with FakeOpenAI() as fake:
+        fake.transcript.duration = 10.0
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
+            "DATABASE_URL": current_database_url(),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "CACHE_KEY_PREFIX": queue,
+            "OPENAI_API_KEY": API_KEY,
+            "OPENAI_BASE_URL": f"{fake.base_url}/v1",
+            "RAG_RECORDING_DIR": str(recordings),
+            "RAG_RECORDING_PIECE_SECONDS": "10",
+        }
+        command = [sys.executable, "-m", "celery", "-A", "learnwithavi", "worker", "-Q", queue]
+        command += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+        app.conf.task_always_eager = False
+        app.conf.task_default_queue = queue
+        try:
+            # Three pieces of 25 s (a tone has no pause: each runs to its 15 s of grace).
+            recording = tone_wav(tmp_path, 75.0)
+            with (
+                override_settings(RAG_RECORDING_DIR=str(recordings)),
+                recording.open("rb") as file,
+            ):
+                response = instructor_client.post(
+                    f"/api/videos/{video.pk}/transcript", {"file": file}, format="multipart"
+                )
+            assert response.status_code == 202, response.json()
+            source_id = response.json()["uploadId"]
+            seen: set[tuple[str, int]] = set()
+
+            def done():
+                row = video.__class__.objects.get(pk=video.pk)
+                seen.add((row.transcript_status, row.transcript_progress))
+                return TranscriptSource.objects.get(pk=source_id).status in ("done", "failed")
+
+            assert wait_for(done, seconds=120, poll=0.05), "the worker did not finish the job"
+        finally:
+            app.conf.task_always_eager = eager
+            app.conf.task_default_queue = default_queue
+            worker.terminate()
+            worker.wait(20)
+    source = TranscriptSource.objects.get(pk=source_id)
+    assert source.status == "done", source.error
+    assert fake.transcription_count == 3
+    video.refresh_from_db()
+    assert (video.transcript_status, video.transcript_progress) == ("ready", 100)
+    # The progress was visible while the worker went through the pieces.
+    assert {progress for status, progress in seen if status == "processing"} & {30, 60}, seen
+    assert not any(recordings.iterdir())

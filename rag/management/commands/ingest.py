@@ -16,7 +16,8 @@ MANIFEST = "manifest.json"
 
 class Command(BaseCommand):
     help = (
-        "Ingest transcripts (VTT, SRT, JSON, [mm:ss] text). Either one or more files with "
+        "Ingest transcripts (VTT, SRT, JSON, [mm:ss] text) or recordings to transcribe (mp3, "
+        "wav, m4a, ogg/opus, webm, mp4, mkv, flac). Either one or more files with "
         "--video YOUTUBE_ID, or a directory holding manifest.json ({file: youtube_id}), or "
         "a directory of files named after their videos' YouTube ids with --course SLUG."
     )
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="run inline, not in Celery")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from rag.recordings import is_recording, recording_upload
         from rag.services import transcript_upload
 
         jobs = self._jobs([Path(p) for p in options["paths"]], options)
@@ -37,13 +39,21 @@ class Command(BaseCommand):
             for path, video in jobs:
                 bar.set_description(video.youtube_id)
                 try:
-                    source = transcript_upload(
-                        video=video,
-                        content=path.read_bytes(),
-                        filename=path.name,
-                        format=options["format"],
-                        run_inline=options["sync"],
-                    )
+                    if not options["format"] and is_recording(path):
+                        source = recording_upload(
+                            video=video,
+                            path=path,
+                            filename=path.name,
+                            run_inline=options["sync"],
+                        )
+                    else:
+                        source = transcript_upload(
+                            video=video,
+                            content=path.read_bytes(),
+                            filename=path.name,
+                            format=options["format"],
+                            run_inline=options["sync"],
+                        )
                 except ApplicationError as error:
                     failures += 1
                     bar.write(self.style.ERROR(f"{path}: {error}"))
@@ -100,7 +110,12 @@ class Command(BaseCommand):
             return jobs
         if course is None:
             raise CommandError(f"{directory} has no {MANIFEST}: give --course SLUG.")
+        from rag.recordings import RECORDING_EXTENSIONS
+
+        accepted = (*FORMATS, *RECORDING_EXTENSIONS)
         files = sorted(
-            p for p in directory.iterdir() if p.is_file() and p.suffix.lstrip(".") in FORMATS
+            p
+            for p in directory.iterdir()
+            if p.is_file() and p.suffix.lstrip(".").lower() in accepted
         )
         return [(path, self._video(path.stem, course)) for path in files]
