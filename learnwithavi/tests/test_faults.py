@@ -35,7 +35,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     body = response.json()
     assert body["code"] == code, body
     assert set(body) <= {"error", "code", "details", "timestamp"}
-    assert body["error"] and body["timestamp"]
+    assert body["error"]
+    assert body["timestamp"]
 
 
 def chat(base_url: str, video_id: object = None, **headers: str) -> httpx.Response:
