@@ -8,6 +8,7 @@ Redis and database that other test processes use are never touched.
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ def video(instructor):
     from rag.services import transcript_upload
 
     course = CourseFactory(owner=instructor, slug="faults", language="en")
-    video = VideoFactory(course=course, youtube_id="lwaFaults01", title="Dropout", duration=600)
+    video: Any = VideoFactory(course=course, youtube_id="lwaFaults01", title="Dropout", duration=600)
     transcript_upload(video=video, content=VTT, filename="t.vtt", run_inline=True)
     return video
 
