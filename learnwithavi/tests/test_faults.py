@@ -60,7 +60,7 @@ def video(instructor):
     from rag.services import transcript_upload
 
     course = CourseFactory(owner=instructor, slug="faults", language="en")
-    video: Any = VideoFactory(course=course, youtube_id="lwaFaults01", title="Dropout", duration=600)
+    video: Any = VideoFactory(course=course, youtube_id="lwaFaults01", title="Dropout")
     transcript_upload(video=video, content=VTT, filename="t.vtt", run_inline=True)
     return video
 
