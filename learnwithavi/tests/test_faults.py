@@ -115,9 +115,14 @@ def test_redis_going_away_costs_no_request_and_its_return_fails_none(video):
             statuses = [r.status_code for r in answers]
             assert statuses == [200] * 50, statuses
             assert all(chat_answered(r) for r in answers)
+            after = httpx.get(f"{base_url}/api/health").json()["services"]["cache"]
+            assert after["status"] == "ok"
+            # Every one of them was counted and cached again: none met a dead connection.
+            assert after["rateLimitFailOpen"] == counted["rateLimitFailOpen"]
+            assert after["bypassed"] == counted["bypassed"]
             assert httpx.get(search).status_code == 200
-            health = httpx.get(f"{base_url}/api/health").json()
-            assert health["services"]["cache"]["status"] == "ok"
+            assert httpx.get(search).status_code == 200
+            assert_error(httpx.get(search), 429, "rate_limited")
 
 
 @pytest.fixture(scope="module")
