@@ -18,12 +18,15 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from courses.models import Video
 from courses.tests.factories import CourseFactory, VideoFactory
 from learnwithavi.celery import app
+from learnwithavi.errors import BrokerUnavailable
 from rag.chunking import chunk_cues
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import parse_transcript
@@ -31,7 +34,7 @@ from rag.tests.conftest import VTT
 from testing.fake_http import RecordedRequest, Reply
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
 from testing.faults import RedisServer
-from testing.servers import ROOT, current_database_url, uvicorn_server
+from testing.servers import ROOT, current_database_url, free_port, uvicorn_server
 from testing.waiting import wait_for
 
 pytestmark = [
@@ -299,3 +302,34 @@ def test_beat_runs_the_sweep_and_the_broker_settings_fit_the_longest_task(settin
     assert app.conf.task_acks_late
     assert app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.fixture
+def dead_broker():
+    """The test process publishes to a broker address where nothing listens."""
+    names = ("task_always_eager", "broker_url", "broker_write_url")
+    saved = {name: app.conf[name] for name in names}
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.update(task_always_eager=False, broker_url=nowhere, broker_write_url=nowhere)
+    app._after_fork()  # drop the cached connection and producer pools
+    yield
+    app.conf.update(saved)
+    app._after_fork()
+
+
+def test_an_admin_upload_with_the_broker_down_says_so_on_the_form(
+    ready_video, instructor, dead_broker
+):
+    client = Client()
+    client.force_login(instructor)
+    add = "/admin/rag/transcriptsource/add/"
+    file = SimpleUploadedFile("lecture.vtt", NEW_VTT.encode(), content_type="text/vtt")
+
+    response = client.post(add, {"video": str(ready_video.pk), "file": file}, follow=True)
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [str(BrokerUnavailable.default_message)]
+    assert TranscriptSource.objects.filter(video=ready_video).count() == 1
+    ready_video.refresh_from_db()
+    assert ready_video.transcript_status == "ready"
