@@ -123,7 +123,10 @@ async def _run(work: Callable[[Any], Awaitable[Any]], *, retry: bool) -> Any:
             async with pool.connection() as connection:
                 return await work(connection)
         except Exception as error:
-            if not is_database_outage(error):
+            from psycopg_pool import PoolTimeout
+
+            # A busy pool (a timeout waiting for a connection) is answered 503 but kept.
+            if isinstance(error, PoolTimeout) or not is_database_outage(error):
                 raise
             _retire(pool)
             if not retry or attempt:
