@@ -15,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _servers: dict[tuple[Path, str], "EmbeddedServer"] = {}
-_last_revival: dict[Path, float] = {}
-# A server that will not start is tried again at most this often (seconds), not on every request.
+_failed_revival: dict[Path, float] = {}
+# A server that would not start is tried again at most this often (seconds), not on every request.
 REVIVE_INTERVAL = 2.0
 
 # Written into postgresql.auto.conf before every start (they take effect on a restart):
@@ -91,17 +91,14 @@ def revive(pgdata: Path) -> bool:
     """Start the server again if it has stopped since this process started or joined it.
 
     A crashed or killed embedded server would otherwise stay down until some other process
-    connected. Returns whether it was started (the caller then connects again): False when it is
-    running (the failure was something else), was never started here, or would not start.
+    connected. Returns whether a new connection is worth trying: True when the server was
+    started, or is running (another thread may just have started it); False when it was never
+    started here, or would not start (then tried again REVIVE_INTERVAL later at the earliest).
     """
     pgdata = pgdata.expanduser().resolve()
     with _lock:
         if not any(path == pgdata for path, _database in _servers):
             return False
-        now = time.monotonic()
-        if now - _last_revival.get(pgdata, -math.inf) < REVIVE_INTERVAL:
-            return False
-        _last_revival[pgdata] = now
         server = _server_class()._instances.get(pgdata)
         if server is None:
             return False
@@ -109,12 +106,16 @@ def revive(pgdata: Path) -> bool:
 
         found = PostmasterInfo.read_from_pgdata(pgdata)
         if found is not None and found.is_running():
+            return True
+        now = time.monotonic()
+        if now - _failed_revival.get(pgdata, -math.inf) < REVIVE_INTERVAL:
             return False
         logger.warning("The embedded PostgreSQL server has stopped; starting it again.")
         try:
             with server._lock:
                 server.ensure_postgres_running()
         except Exception:
+            _failed_revival[pgdata] = now
             logger.exception("The embedded PostgreSQL server did not start again.")
             return False
         return True
