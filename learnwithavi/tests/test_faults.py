@@ -201,3 +201,12 @@ def test_a_crashed_embedded_database_is_started_again_by_the_next_request(cluste
         assert httpx.get(f"{base_url}/api/courses", timeout=30).status_code == 200
         assert chat_answered(chat(base_url))
         assert wait_for(lambda: httpx.get(f"{base_url}/api/health").status_code == 200, 10)
+
+
+def test_a_visibility_timeout_shorter_than_a_task_is_reported(settings):
+    from django.core.checks import run_checks
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    assert not [m for m in run_checks() if m.id == "learnwithavi.W101"]
+    settings.CELERY_VISIBILITY_TIMEOUT = settings.CELERY_TASK_TIME_LIMIT
+    assert [m.id for m in run_checks() if m.id == "learnwithavi.W101"] == ["learnwithavi.W101"]
