@@ -59,8 +59,16 @@ run: seed
 	@$(PY) manage.py prepare_whisper_model || echo "Speech-to-text stays off: the local Whisper model could not be prepared."
 	$(PY) -m learnwithavi.serve --host $(HOST) --port $(PORT)
 
+# One process for development: the worker with Celery beat inside it (-B), which runs the sweep
+# of stuck transcript jobs. In production run workers without -B and exactly one `make beat`.
 worker: install
-	$(BIN)/celery -A learnwithavi worker -l info --concurrency 2
+	@mkdir -p var
+	$(BIN)/celery -A learnwithavi worker -B -l info --concurrency 2
+
+.PHONY: beat
+beat: install
+	@mkdir -p var
+	$(BIN)/celery -A learnwithavi beat -l info
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -9,12 +9,18 @@ statement (rag's search), parameters bound by the server.
 
 Apps that need session settings on every connection register them
 (`register_session_statement`); the pool applies them when it opens a connection.
+
+When the database goes away, the pool's connections are dead and a new one would make every
+caller wait for the pool's timeout. So a failed connection retires the whole pool; the next
+query opens a new one after connecting once directly, which fails at once while the server is
+down (a 503, learnwithavi.errors) and starts a stopped embedded server again. A read that met a
+dead connection is retried once, so no request fails after the database is back.
 """
 
 import asyncio
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -22,8 +28,14 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery
 
+from learnwithavi.outages import is_database_outage
+
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
 _pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
 _session_statements: list[str] = []
+_retiring: set["asyncio.Task[None]"] = set()  # pools being closed in the background
 _CONNINFO_KEYS = ("dbname", "user", "password", "host", "port", "sslmode", "options")
 
 
@@ -45,6 +57,25 @@ async def _configure(connection: Any) -> None:
         await connection.execute(sql)
 
 
+def _revive_server() -> bool:
+    """Start the embedded server again if it stopped (False for any other database)."""
+    revive = getattr(connections["default"], "revive_server", None)
+    return bool(revive is not None and revive())
+
+
+async def _connect_once(conninfo: str) -> None:
+    """Connect directly: raises at once while the server is down, where the pool would wait."""
+    import psycopg
+
+    try:
+        connection = await psycopg.AsyncConnection.connect(conninfo)
+    except psycopg.OperationalError:
+        if not await sync_to_async(_revive_server, thread_sensitive=False)():
+            raise
+        connection = await psycopg.AsyncConnection.connect(conninfo)
+    await connection.close()
+
+
 async def _pool() -> Any:
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
@@ -53,6 +84,7 @@ async def _pool() -> Any:
 
         # The embedded server may have to start first: that is sync work, done once.
         conninfo = await sync_to_async(_conninfo, thread_sensitive=False)()
+        await _connect_once(conninfo)
         pool = _pools.get(loop)
         if pool is None:
             pool = AsyncConnectionPool(
@@ -72,6 +104,36 @@ async def _pool() -> Any:
     return pool
 
 
+def _retire(pool: "AsyncConnectionPool") -> None:
+    """Drop a pool whose connections the server dropped: the next query opens a new one."""
+    loop = asyncio.get_running_loop()
+    if _pools.get(loop) is not pool:
+        return  # another caller retired it already
+    del _pools[loop]
+    closing: asyncio.Task[None] = loop.create_task(pool.close(timeout=5))
+    _retiring.add(closing)
+    closing.add_done_callback(_retiring.discard)
+
+
+async def _run(work: Callable[[Any], Awaitable[Any]], *, retry: bool) -> Any:
+    """`work(connection)` on a pooled connection; reads (`retry`) once more after an outage."""
+    for attempt in range(2):
+        pool = await _pool()
+        try:
+            async with pool.connection() as connection:
+                return await work(connection)
+        except Exception as error:
+            from psycopg_pool import PoolTimeout
+
+            # A busy pool (a timeout waiting for a connection) is answered 503 but kept.
+            if isinstance(error, PoolTimeout) or not is_database_outage(error):
+                raise
+            _retire(pool)
+            if not retry or attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def aclose_pool() -> None:
     """Close this event loop's pool (tests, shutdown)."""
     pool = _pools.pop(asyncio.get_running_loop(), None)
@@ -82,10 +144,13 @@ async def aclose_pool() -> None:
 async def afetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """The rows of a `values_list` queryset, executed on the async pool."""
     sql, params = queryset.query.sql_with_params()
-    pool = await _pool()
-    async with pool.connection() as connection:
+
+    async def fetch(connection: Any) -> list[tuple[Any, ...]]:
         cursor = await connection.execute(sql, params)
         return list(await cursor.fetchall())
+
+    rows: list[tuple[Any, ...]] = await _run(fetch, retry=True)
+    return rows
 
 
 async def afetch_sql(
@@ -98,10 +163,13 @@ async def afetch_sql(
     parameters' values. For rag's hybrid search at 100,000 chunks, that plan (forced, to
     measure it) took 240 ms instead of 3.
     """
-    pool = await _pool()
-    async with pool.connection() as connection:
+
+    async def fetch(connection: Any) -> list[tuple[Any, ...]]:
         cursor = await connection.execute(sql, params, prepare=prepare)
         return list(await cursor.fetchall())
+
+    rows: list[tuple[Any, ...]] = await _run(fetch, retry=True)
+    return rows
 
 
 def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
@@ -121,13 +189,17 @@ def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
 async def ainsert(*instances: Model) -> None:
     """INSERT the instances (auto_now fields filled by Django) in one transaction."""
     statements = [_insert_sql(instance) for instance in instances]
-    pool = await _pool()
-    async with pool.connection() as connection, connection.transaction():
-        for sql, params in statements:
-            await connection.execute(sql, params)
+
+    async def insert(connection: Any) -> None:
+        async with connection.transaction():
+            for sql, params in statements:
+                await connection.execute(sql, params)
+
+    await _run(insert, retry=False)
 
 
 async def aexecute(sql: str, params: Sequence[Any]) -> None:
-    pool = await _pool()
-    async with pool.connection() as connection:
+    async def execute(connection: Any) -> None:
         await connection.execute(sql, params)
+
+    await _run(execute, retry=False)

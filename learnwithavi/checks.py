@@ -126,3 +126,22 @@ def rate_limits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
                 )
             )
     return errors
+
+
+@register()
+def celery_visibility_check(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A task may hold its message (running, or waiting for a retry) no longer than the broker
+    waits before delivering it again; else a task still running is run twice."""
+    longest = max(settings.CELERY_TASK_TIME_LIMIT, settings.CELERY_TASK_RETRY_BACKOFF_MAX)
+    if settings.CELERY_BROKER_URL and longest >= settings.CELERY_VISIBILITY_TIMEOUT:
+        return [
+            Warning(
+                f"CELERY_VISIBILITY_TIMEOUT ({settings.CELERY_VISIBILITY_TIMEOUT} s) is not "
+                f"longer than a task may hold its message ({longest} s).",
+                hint="Raise CELERY_VISIBILITY_TIMEOUT, or lower CELERY_TASK_TIME_LIMIT.",
+                id="learnwithavi.W101",
+            )
+        ]
+    return []

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from learnwithavi import outages
 from learnwithavi.sanitizer import sanitize, sanitize_data
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,19 @@ class ServiceUnavailable(ApplicationError):
     status_code = 503
     code = "service_unavailable"
     default_message = _("The service is temporarily unavailable. Please try again later.")
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    default_message = _("The database is unavailable for a moment. Please try again shortly.")
+
+
+class BrokerUnavailable(ServiceUnavailable):
+    code = "broker_unavailable"
+    default_message = _(
+        "Background processing is unavailable for a moment, so nothing was saved. "
+        "Please try again shortly."
+    )
 
 
 def error_body(*, message: Any, code: str, details: Any = None) -> dict[str, Any]:
@@ -183,6 +197,9 @@ def to_application_error(exc: BaseException) -> ApplicationError | None:
         return PayloadTooLarge()
     if isinstance(exc, TooManyFieldsSent):
         return ApplicationError(_("The request has too many fields."), code="too_many_fields")
+    if outages.is_database_outage(exc):
+        outages.record("database_unavailable", exc)
+        return DatabaseUnavailable(headers={"Retry-After": "5"})
     return None
 
 

@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from learnwithavi import outages
+
 Status = Literal["healthy", "degraded", "unhealthy"]
 ComponentStatus = Literal["ok", "degraded", "down"]
 
@@ -89,12 +91,17 @@ def cache_health() -> ComponentHealth:
         cache.set(key, "1", timeout=5)
         return cache.get(key)
 
+    # Requests that went on without the cache in this process: limits not counted, caches skipped.
+    outage = {
+        "rateLimitFailOpen": outages.count("rate_limit_fail_open"),
+        "bypassed": outages.count("cache_bypassed"),
+    }
     try:
         value, latency = _timed(round_trip)
     except Exception:
-        return ComponentHealth("down", {"backend": backend, "latency": None})
+        return ComponentHealth("down", {"backend": backend, "latency": None, **outage})
     return ComponentHealth(
-        "ok" if value == "1" else "degraded", {"backend": backend, "latency": latency}
+        "ok" if value == "1" else "degraded", {"backend": backend, "latency": latency, **outage}
     )
 
 
@@ -144,7 +151,10 @@ def health_report(*, detailed: bool = False) -> tuple[Status, dict[str, Any]]:
         return status, report
     cache_stats: dict[str, Any] = {"size": 0, "hitRate": 0.0}
     for stats in _cache_stats.values():
-        cache_stats = stats()
+        try:
+            cache_stats = stats()
+        except Exception:  # the statistics live in the cache, which may be the thing that is down
+            cache_stats = {"size": None, "hitRate": None}
     report["services"] = {name: c.as_dict() for name, c in components.items()}
     report["providers"] = _provider_summary(components)
     report["cache"] = cache_stats

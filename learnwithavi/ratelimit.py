@@ -2,13 +2,17 @@
 
 The client is the signed-in user, else the IP address; a proxy's X-Forwarded-For is believed
 only when the direct peer is a trusted proxy, so a spoofed header cannot buy a fresh quota.
+When the cache is down, limits fail open: the request is allowed, logged and counted
+(learnwithavi.outages; `/api/health` shows the count), rather than refused with a 500.
 """
 
+import functools
 import hashlib
 import ipaddress
 import math
 import pickle
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +22,7 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from learnwithavi import aredis
+from learnwithavi import aredis, outages
 from learnwithavi.errors import RateLimited
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -133,6 +137,46 @@ def _result(rate: Rate, count: int, reset_at: int) -> RateLimitResult:
     )
 
 
+def _opened(scope: str, error: Exception) -> RateLimitResult:
+    """The result of a request counted while the cache is down: allowed, and recorded."""
+    outages.record("rate_limit_fail_open", error)
+    rate = rate_for(scope)
+    return RateLimitResult(
+        limit=rate.limit,
+        remaining=rate.limit,
+        reset_at=math.ceil(time.time() + rate.period),
+        allowed=True,
+    )
+
+
+def _fails_open(
+    count: Callable[[str, str], RateLimitResult],
+) -> Callable[[str, str], RateLimitResult]:
+    @functools.wraps(count)
+    def counted(scope: str, identity: str) -> RateLimitResult:
+        try:
+            return count(scope, identity)
+        except outages.CACHE_ERRORS as error:
+            return _opened(scope, error)
+
+    return counted
+
+
+def _afails_open(
+    count: Callable[[str, str], Awaitable[RateLimitResult]],
+) -> Callable[[str, str], Awaitable[RateLimitResult]]:
+    @functools.wraps(count)
+    async def counted(scope: str, identity: str) -> RateLimitResult:
+        try:
+            return await count(scope, identity)
+        except outages.CACHE_ERRORS as error:
+            return _opened(scope, error)
+
+    return counted
+
+
+# A cache outage must not turn every request into a 500: the limit fails open instead.
+@_fails_open
 def hit(scope: str, identity: str) -> RateLimitResult:
     """Count one request of `identity` against `scope`'s rate.
 
@@ -154,6 +198,7 @@ def hit(scope: str, identity: str) -> RateLimitResult:
     return _result(rate, count, math.ceil(float(start) + rate.period))
 
 
+@_afails_open
 async def ahit(scope: str, identity: str) -> RateLimitResult:
     """`hit` for async views, without a thread hop.
 

@@ -1,5 +1,6 @@
 """Django's error handlers: JSON in the error shape under /api/, Django's pages elsewhere."""
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from learnwithavi.middleware import is_api_request
 
 
 def _api_or(
-    request: HttpRequest, exception: Exception | None, status: int, fallback: Any
+    request: HttpRequest, exception: BaseException | None, status: int, fallback: Any
 ) -> HttpResponse:
     if is_api_request(request):
         error = to_application_error(exception) if exception is not None else None
@@ -33,4 +34,5 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _api_or(request, None, 500, lambda: defaults.server_error(request))
+    # Django calls this inside its `except`: an outage (the database) is a 503, not a 500.
+    return _api_or(request, sys.exc_info()[1], 500, lambda: defaults.server_error(request))

@@ -13,13 +13,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can_author_courses, is_platform_admin
 from courses.models import Video
 from courses.permissions import can_manage_course
-from learnwithavi.errors import ApplicationError
+from learnwithavi.errors import ApplicationError, BrokerUnavailable
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import FORMATS
 from voice.audio import audio_sniff
@@ -174,6 +174,19 @@ class TranscriptSourceAdmin(admin.ModelAdmin[TranscriptSource]):
         obj.status = source.status
         obj.created_at = source.created_at
         messages.info(request, _("The transcript was accepted; ingestion has started."))
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # The job is queued when the admin's transaction commits; with the broker down the upload
+        # is taken back (rag.services) and the instructor is told so, on the same form.
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except BrokerUnavailable as error:
+            for _message in messages.get_messages(request):
+                pass  # drop "accepted; ingestion has started"
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(request.get_full_path())
 
     # Instructors upload for their own courses without needing model permissions.
     def has_add_permission(self, request: HttpRequest) -> bool:

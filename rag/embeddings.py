@@ -1,7 +1,8 @@
 """Embeddings through the Django cache (Redis in production): model + kind + text hash, 1 h.
 
 Hit and miss counters live in the cache too, so every process (web, workers) adds to the same
-figures that `/api/health` reports.
+figures that `/api/health` reports. While the cache is down it is bypassed: vectors are
+computed, nothing is stored, and the outage is counted (learnwithavi.outages).
 """
 
 import hashlib
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
-from learnwithavi import aredis
+from learnwithavi import aredis, outages
 from rag.providers import Embedder, Vector, get_embedder
 
 _HITS = "rag:emb:stats:hits"
@@ -36,6 +37,8 @@ def _count(key: str, amount: int) -> None:
         cache.incr(key, amount)
     except ValueError:  # evicted between add and incr
         cache.set(key, amount, timeout=None)
+    except outages.CACHE_ERRORS as error:
+        outages.record("cache_bypassed", error)
 
 
 def _pack(vector: Vector) -> bytes:
@@ -50,7 +53,11 @@ def _unpack(blob: bytes) -> Vector:
 def _embed(texts: Sequence[str], *, kind: str, embedder: Embedder | None) -> list[Vector]:
     embedder = embedder or get_embedder()
     keys = [_key(embedder.model_id, kind, text) for text in texts]
-    found: dict[str, Any] = cache.get_many(list(dict.fromkeys(keys))) if keys else {}
+    found: dict[str, Any] = {}
+    try:
+        found = cache.get_many(list(dict.fromkeys(keys))) if keys else {}
+    except outages.CACHE_ERRORS as error:
+        outages.record("cache_bypassed", error)
     missing = [i for i, key in enumerate(keys) if key not in found]
     _count(_HITS, len(keys) - len(missing))
     _count(_MISSES, len(missing))
@@ -59,8 +66,11 @@ def _embed(texts: Sequence[str], *, kind: str, embedder: Embedder | None) -> lis
         compute = embedder.embed_queries if kind == "query" else embedder.embed_passages
         fresh = dict(zip(unique, compute(unique), strict=True))
         new_entries = {_key(embedder.model_id, kind, text): _pack(v) for text, v in fresh.items()}
-        cache.set_many(new_entries, timeout=settings.RAG_EMBEDDING_CACHE_TTL)
-        _count(_STORED, len(new_entries))
+        try:
+            cache.set_many(new_entries, timeout=settings.RAG_EMBEDDING_CACHE_TTL)
+            _count(_STORED, len(new_entries))
+        except outages.CACHE_ERRORS as error:
+            outages.record("cache_bypassed", error)
         found.update(new_entries)
     return [_unpack(found[key]) for key in keys]
 
@@ -83,10 +93,13 @@ async def aembed_query(text: str, *, embedder: Embedder | None = None) -> Vector
             return _unpack(blob)
     elif aredis.is_redis_cache():
         redis = aredis.client()
-        raw = await redis.get(cache.make_key(key))
-        if raw is not None:
-            await redis.incr(cache.make_key(_HITS))
-            return _unpack(pickle.loads(raw))  # noqa: S301  our own value, stored by embed_query
+        try:
+            raw = await redis.get(cache.make_key(key))
+            if raw is not None:
+                await redis.incr(cache.make_key(_HITS))
+                return _unpack(pickle.loads(raw))  # noqa: S301  our own value, stored by embed_query
+        except outages.CACHE_ERRORS as error:
+            outages.record("cache_bypassed", error)
     return await sync_to_async(embed_query, thread_sensitive=False)(text, embedder=embedder)
 
 
@@ -97,7 +110,10 @@ def embed_passages(texts: Sequence[str], *, embedder: Embedder | None = None) ->
 
 def cache_stats() -> dict[str, Any]:
     """`size` (entries written, an upper bound: expiry is not counted) and `hitRate`."""
-    values = cache.get_many([_HITS, _MISSES, _STORED])
+    try:
+        values = cache.get_many([_HITS, _MISSES, _STORED])
+    except outages.CACHE_ERRORS:
+        return {"size": None, "hits": None, "misses": None, "hitRate": None}
     hits, misses = int(values.get(_HITS, 0)), int(values.get(_MISSES, 0))
     total = hits + misses
     return {

@@ -1,9 +1,11 @@
 """Writes: transcript uploads, ingestion (parse, chunk, embed, swap), re-embedding."""
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import TranscriptStatus, Video
-from learnwithavi.errors import PayloadTooLarge, ValidationFailed
+from learnwithavi import outages
+from learnwithavi.errors import BrokerUnavailable, PayloadTooLarge, ValidationFailed
 from learnwithavi.sanitizer import sanitize
 from rag.chunking import Chunk, chunk_cues
 from rag.embeddings import embed_passages
@@ -85,7 +88,8 @@ def transcript_upload(
 
     The file is parsed here so that a malformed one is refused at once (TranscriptParseError,
     naming the line) and nothing is stored. Uploading the transcript the video already has is a
-    no-op that returns the earlier upload. Raises PayloadTooLarge, ValidationFailed.
+    no-op that returns the earlier upload. Raises PayloadTooLarge, ValidationFailed,
+    BrokerUnavailable (the job could not be queued; nothing is kept).
     """
     text, fmt = transcript_check(content=content, filename=filename, format=format)
     digest = hashlib.sha256(f"{fmt}\n{text}".encode()).hexdigest()
@@ -103,6 +107,7 @@ def transcript_upload(
         and video.transcript_status == TranscriptStatus.READY
     ):
         return current
+    previous = (video.transcript_status, video.transcript_error, video.updated_at)
     with transaction.atomic():
         source = TranscriptSource.objects.create(
             video=video,
@@ -115,14 +120,36 @@ def transcript_upload(
         _video_status(video.pk, TranscriptStatus.PENDING)
         video.transcript_status = TranscriptStatus.PENDING
         if not run_inline:
-            from rag.tasks import ingest_transcript
-
             source_id = source.pk
-            transaction.on_commit(lambda: ingest_transcript.delay(source_id))
+            transaction.on_commit(lambda: _ingest_enqueue(source_id, video.pk, previous))
     if run_inline:
         transcript_ingest(source_id=source.pk)
         source.refresh_from_db()
     return source
+
+
+def _ingest_enqueue(source_id: int, video_id: Any, previous: tuple[str, str, Any]) -> None:
+    """Queue the ingest job of a committed upload; with the broker down, take the upload back.
+
+    A job that cannot be queued would leave the video pending forever, so the upload is deleted
+    and the video's transcript status restored: to the caller nothing happened. Raises
+    BrokerUnavailable (503) then.
+    """
+    from kombu.exceptions import KombuError
+
+    from rag.tasks import ingest_transcript
+
+    try:
+        ingest_transcript.delay(source_id)
+    except (KombuError, OSError) as error:
+        outages.record("broker_unavailable", error)
+        status, message, updated_at = previous
+        with transaction.atomic():
+            TranscriptSource.objects.filter(pk=source_id).delete()
+            Video.objects.filter(pk=video_id).update(
+                transcript_status=status, transcript_error=message, updated_at=updated_at
+            )
+        raise BrokerUnavailable() from error
 
 
 def _reusable_vectors(video_id: Any, model_id: str) -> dict[str, list[float]]:
@@ -160,6 +187,9 @@ def transcript_ingest(*, source_id: int, will_retry: bool = False) -> IngestResu
     retry that succeeds never shows "failed". Raises TranscriptSource.DoesNotExist.
     """
     source = TranscriptSource.objects.select_related("video").get(pk=source_id)
+    if source.status in (TranscriptSource.Status.DONE, TranscriptSource.Status.UNCHANGED):
+        # A job delivered again (its worker died before acknowledging it): the work is done.
+        return IngestResult(source.pk, source.status, source.chunk_count, embedded=0)
     video = source.video
     TranscriptSource.objects.filter(pk=source.pk).update(
         status=TranscriptSource.Status.PROCESSING, error=""
@@ -218,6 +248,74 @@ def _finish(source: TranscriptSource, status: str, chunks: int, embedded: int) -
     )
     _video_status(source.video_id, TranscriptStatus.READY)
     return IngestResult(source_id=source.pk, status=status, chunks=chunks, embedded=embedded)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: list[int]  # upload ids queued again
+    failed: list[int]  # upload ids given up on
+    settled: list[Any]  # ids of videos stuck with no upload to run, set ready or failed
+
+
+_ACTIVE = (TranscriptSource.Status.PENDING, TranscriptSource.Status.PROCESSING)
+_ACTIVE_VIDEO = (TranscriptStatus.PENDING, TranscriptStatus.PROCESSING)
+
+
+def transcripts_requeue_stuck() -> SweepResult:
+    """Queue again the ingest jobs that were lost (a killed worker, a lost message), or fail them.
+
+    A video whose transcript has been pending or processing, untouched, for longer than
+    RAG_INGEST_STUCK_AFTER seconds (longer than a job may run or wait for its retry) has lost its
+    job. Its latest upload is queued again, unless it was uploaded more than
+    RAG_INGEST_GIVE_UP_AFTER seconds ago: then it and the video are marked failed. Idempotent
+    and safe to run from several processes (rows are locked, skipping the locked ones).
+    """
+    now = timezone.now()
+    stuck_before = now - timedelta(seconds=settings.RAG_INGEST_STUCK_AFTER)
+    give_up_before = now - timedelta(seconds=settings.RAG_INGEST_GIVE_UP_AFTER)
+    result = SweepResult([], [], [])
+    stuck = Video.objects.filter(transcript_status__in=_ACTIVE_VIDEO, updated_at__lt=stuck_before)
+    for video_id in list(stuck.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            video = stuck.select_for_update(skip_locked=True).filter(pk=video_id).only("pk").first()
+            if video is None:
+                continue  # another sweep has it, or its job moved on meanwhile
+            source = (
+                TranscriptSource.objects.filter(video_id=video_id, status__in=_ACTIVE)
+                .order_by("-created_at")
+                .only("pk", "created_at")
+                .first()
+            )
+            if source is None:
+                has_chunks = TranscriptChunk.objects.filter(video_id=video_id).exists()
+                lost = "" if has_chunks else str(_("The transcript was lost; upload it again."))
+                settled = TranscriptStatus.READY if has_chunks else TranscriptStatus.FAILED
+                _video_status(video_id, settled, lost)
+                result.settled.append(video_id)
+            elif source.created_at < give_up_before:
+                message = str(_("Processing did not finish after several attempts."))
+                TranscriptSource.objects.filter(video_id=video_id, status__in=_ACTIVE).update(
+                    status=TranscriptSource.Status.FAILED, error=message, processed_at=now
+                )
+                _video_status(video_id, TranscriptStatus.FAILED, message)
+                result.failed.append(source.pk)
+            else:
+                from rag.tasks import ingest_transcript
+
+                TranscriptSource.objects.filter(pk=source.pk).update(
+                    status=TranscriptSource.Status.PENDING
+                )
+                _video_status(video_id, TranscriptStatus.PENDING)
+                transaction.on_commit(functools.partial(ingest_transcript.delay, source.pk))
+                result.requeued.append(source.pk)
+    if result.requeued or result.failed or result.settled:
+        logger.warning(
+            "stuck transcripts: requeued uploads %s, failed uploads %s, settled videos %s",
+            result.requeued,
+            result.failed,
+            [str(pk) for pk in result.settled],
+        )
+    return result
 
 
 def chunks_reembed(*, batch_size: int = 64, progress: Callable[[int], object] | None = None) -> int:

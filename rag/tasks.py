@@ -3,16 +3,19 @@
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from rag.services import RETRYABLE_ERRORS, transcript_ingest
+from rag.services import RETRYABLE_ERRORS, transcript_ingest, transcripts_requeue_stuck
 
 
 # Embedding providers and the database recover by themselves: retry with growing, jittered waits.
+# The longest wait (CELERY_TASK_RETRY_BACKOFF_MAX) must stay below the broker's visibility
+# timeout, or a message waiting for its retry would be delivered twice (settings say more).
 @shared_task(
     bind=True,
     autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=5,
-    retry_backoff_max=600,
+    retry_backoff_max=settings.CELERY_TASK_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
@@ -39,3 +42,14 @@ def transcribe_recording(self: Any, source_id: int) -> str:
 
     will_retry = self.request.retries < self.max_retries
     return recording_transcribe(source_id=source_id, will_retry=will_retry).status
+
+
+# Run by Celery beat (CELERY_BEAT_SCHEDULE): jobs lost with a killed worker or broker come back.
+@shared_task
+def requeue_stuck_transcripts() -> dict[str, int]:
+    result = transcripts_requeue_stuck()
+    return {
+        "requeued": len(result.requeued),
+        "failed": len(result.failed),
+        "settled": len(result.settled),
+    }

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from learnwithavi import outages
 from learnwithavi.errors import ApplicationError, ServiceUnavailable, ValidationFailed
 from learnwithavi.usage import ausage_record, usage_record
 from voice.audio import audio_inspect
@@ -113,7 +114,7 @@ async def _relay(
         await upstream.aclose()  # type: ignore[attr-defined]  # an async generator
         try:
             if complete and size <= limit:
-                await cache.aset(cache_key, b"".join(parts), settings.VOICE_TTS_CACHE_TTL)
+                await _cache_set(cache_key, b"".join(parts))
             await ausage_record(
                 provider=synthesizer.name,
                 model=synthesizer.model,
@@ -125,6 +126,22 @@ async def _relay(
             )
         except Exception:
             logger.exception("Could not cache or record the speech of %s", synthesizer.name)
+
+
+async def _cache_get(key: str) -> Any:
+    """The cached audio, or None; a cache outage is a miss (learnwithavi.outages)."""
+    try:
+        return await cache.aget(key)
+    except outages.CACHE_ERRORS as error:
+        outages.record("cache_bypassed", error)
+        return None
+
+
+async def _cache_set(key: str, audio: bytes) -> None:
+    try:
+        await cache.aset(key, audio, settings.VOICE_TTS_CACHE_TTL)
+    except outages.CACHE_ERRORS as error:
+        outages.record("cache_bypassed", error)
 
 
 async def speech_synthesize(
@@ -147,7 +164,7 @@ async def speech_synthesize(
     for synthesizer in synthesizers:
         chosen_voice = synthesizer.voice_for(language, voice)
         key = _cache_key(synthesizer, voice=chosen_voice, language=language, text=text)
-        cached = await cache.aget(key)
+        cached = await _cache_get(key)
         if cached is not None:
             return SpeechAudio(
                 synthesizer.name, synthesizer.content_type, language, True, _replay(cached)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base as postgresql
 
@@ -17,3 +18,18 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         self.settings_dict["HOST"] = server.socket_dir
         self.settings_dict["USER"] = server.user
         return super().get_connection_params()
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        try:
+            return super().get_new_connection(conn_params)
+        except psycopg.OperationalError:
+            # The server crashed or was stopped under us: the next connection starts it again.
+            if not self.revive_server():
+                raise
+            return super().get_new_connection(self.get_connection_params())
+
+    def revive_server(self) -> bool:
+        """Start the embedded server again if it has stopped (learnwithavi.adb calls this too)."""
+        from learnwithavi.embedded_postgres.server import revive
+
+        return revive(settings.EMBEDDED_POSTGRES_DIR)

