@@ -7,12 +7,15 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.services import token_obtain, token_revoke
+from learnwithavi.openapi import ErrorExample, errors
+
+INVALID_CREDENTIALS = ErrorExample(401, "invalid_credentials", "Sign in to do this.")
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
     firstName = serializers.CharField(source="first_name")  # noqa: N815  the frontend's camelCase
     lastName = serializers.CharField(source="last_name")  # noqa: N815
-    clerkId = serializers.CharField(source="clerk_id")  # noqa: N815
+    clerkId = serializers.CharField(source="clerk_id", allow_null=True)  # noqa: N815
 
     class Meta:
         model = User
@@ -38,7 +41,8 @@ class TokenApi(APIView):
             200: inline_serializer(
                 "TokenOutput", {"token": serializers.CharField(), "user": UserOutputSerializer()}
             )
-        },
+        }
+        | errors(INVALID_CREDENTIALS, 401),
         examples=[
             OpenApiExample(
                 "Sign in",

@@ -4,17 +4,18 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import is_platform_admin, is_signed_in
+from accounts.permissions import IsSignedInForWrites, is_platform_admin
 from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to, video_visible_to, videos_visible_to
-from learnwithavi.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from learnwithavi.errors import PermissionDenied, ValidationFailed
+from learnwithavi.openapi import ErrorExample, errors
 from rag.models import TranscriptSource
 from rag.parsers import FORMATS
 from rag.selectors import MAX_K, hybrid_search, transcript_chunks
@@ -86,6 +87,11 @@ class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource])
     transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
 
 
+NOT_FOUND = (
+    ErrorExample(404, "course_not_found", "Not found."),
+    ErrorExample(404, "video_not_found", "Not found."),
+)
+
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -95,7 +101,7 @@ class SearchApi(APIView):
     @extend_schema(
         operation_id="search",
         parameters=[SearchInputSerializer],
-        responses=SearchOutputSerializer,
+        responses={200: SearchOutputSerializer} | errors(*NOT_FOUND),
         description="Hybrid (vector + full-text) search over the transcripts the caller may see.",
     )
     def get(self, request: Request) -> Response:
@@ -124,8 +130,12 @@ class SearchApi(APIView):
 
 class VideoTranscriptApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    permission_classes = [IsSignedInForWrites]  # reads are public, an upload needs sign-in
 
-    @extend_schema(operation_id="video_transcript", responses=TranscriptOutputSerializer)
+    @extend_schema(
+        operation_id="video_transcript",
+        responses={200: TranscriptOutputSerializer} | errors(NOT_FOUND[1]),
+    )
     def get(self, request: Request, video_id: str) -> Response:
         video = video_visible_to(user=request.user, video_id=video_id)
         manager = can_manage_course(user=request.user, course=video.course)
@@ -147,13 +157,20 @@ class VideoTranscriptApi(APIView):
         responses={
             202: TranscriptUploadOutputSerializer,
             200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
-        },
-        parameters=[OpenApiParameter("video_id", str, OpenApiParameter.PATH)],
+        }
+        | errors(
+            ErrorExample(400, "transcript_format", "Unknown transcript format."),
+            ErrorExample(400, "transcript_empty", "The transcript is empty."),
+            ErrorExample(
+                403,
+                "not_course_owner",
+                "Only the course's instructor or an admin may upload its transcripts.",
+            ),
+            NOT_FOUND[1],
+        ),
         description="Upload a transcript (VTT, SRT, JSON or [mm:ss] text); starts an ingest job.",
     )
     def post(self, request: Request, video_id: str) -> Response:
-        if not is_signed_in(request.user):
-            raise NotAuthenticated()
         video = video_visible_to(user=request.user, video_id=video_id)
         if not can_manage_course(user=request.user, course=video.course):
             raise PermissionDenied(
