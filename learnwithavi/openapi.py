@@ -252,7 +252,7 @@ class AutoSchema(SpectacularAutoSchema):
             response = _response(status, self._examples(status, operation))
             if status == 403:
                 response.description = CSRF_DESCRIPTION
-            responses[str(status)] = self._get_response_for_code(response, str(status))
+            responses[str(status)] = self._get_response_for_code(response, str(status))  # type: ignore[no-untyped-call]  # drf-spectacular is untyped
         for parameter in operation.get("parameters", []):
             # DRF reads an empty optional query parameter as absent (`?owner=` lists them all).
             if parameter["in"] == "query" and not parameter.get("required"):
@@ -270,11 +270,11 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
         self._direction = direction  # read by _insert_field_validators, which is not told it
-        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]  # drf-spectacular is untyped
         return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
-        super()._insert_field_validators(field, schema)
+        super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]  # drf-spectacular is untyped
         if (
             getattr(self, "_direction", None) == "request"
             and isinstance(field, serializers.CharField)
@@ -324,6 +324,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append(404)  # an unknown id, or a page past the last
         if has_body:
             statuses += [413, 415]
-        if self.view.get_throttles() and getattr(self.view, "rate_limit_scope", "api"):
+        scope: object = getattr(self.view, "rate_limit_scope", "api")
+        if self.view.get_throttles() and scope is not None:
             statuses.append(429)
         return statuses

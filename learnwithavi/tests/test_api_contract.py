@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -39,16 +40,21 @@ TRANSCRIPT = "WEBVTT\n\n00:00.000 --> 00:05.000\nשלום, זה שיעור על 
 # integer), so a request that breaks the schema's types may rightly succeed. What the server
 # does accept is still held to the contract by every other check.
 EXCLUDED_CHECKS = ["negative_data_rejection"]
-CONFIG = """\
+# Where a request the schema admits may still be refused with 400 for what only the stored data
+# or the content decides, never the request's shape: a usage range over 366 days, a text in no
+# language we speak, a transcript that does not parse, a position past a video's end, an
+# orderIndex past a course's last video.
+DATA_DEPENDENT_400 = (
+    "^/api/(usage|voice/tts|videos/[^/]+(/transcript)?|courses/[^/]+/(progress|videos))$"
+)
+CONFIG = f"""\
 [generation]
 database = "none"
 # DRF refuses NUL in every text field (400); the schema does not repeat that on each string.
 allow-x00 = false
 
-# positive_data_acceptance: a request the schema admits may still be refused with 400 for what
-# only the data decides, never its shape: these operations document such 400s.
 [[operations]]
-include-path-regex = "^/api/(usage|voice/tts|videos/[^/]+(/transcript)?|courses/[^/]+/(progress|videos))$"
+include-path-regex = "{DATA_DEPENDENT_400}"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx",
 ]
@@ -69,7 +75,7 @@ bearer = "{token}"
 """
 
 
-def _seed(role: str) -> tuple[str, str]:
+def _seed(role):
     """The run's own users and data; the ids in the schema's examples point at real objects.
 
     Returns the role's token and the e-mail of a spare user of that role, whose fresh tokens
@@ -78,7 +84,7 @@ def _seed(role: str) -> tuple[str, str]:
     factories = {"student": UserFactory, "instructor": InstructorFactory, "admin": AdminFactory}
     student, instructor = UserFactory(), InstructorFactory()
     course = CourseFactory(id=COURSE_ID, owner=instructor, title="מבוא ללמידת מכונה")
-    video = VideoFactory(id=VIDEO_ID, course=course, youtube_id="lwaDemoHe01")
+    video: Any = VideoFactory(id=VIDEO_ID, course=course, youtube_id="lwaDemoHe01")
     VideoFactory(course=course)
     CourseFactory(owner=instructor, is_published=False)
     transcript_upload(video=video, content=TRANSCRIPT, format="vtt", run_inline=True)
@@ -87,7 +93,7 @@ def _seed(role: str) -> tuple[str, str]:
     if role == "anonymous":
         return "", ""
     user = {"student": student, "instructor": instructor}.get(role) or AdminFactory()
-    spare = factories[role](email=f"spare-{role}@example.test")
+    spare: Any = factories[role](email=f"spare-{role}@example.test")
     # Hashed as the server's settings can check it (the tests' MD5 hasher is not among them).
     spare.password = PBKDF2PasswordHasher().encode(SPARE_PASSWORD, "contract", iterations=1000)
     spare.save(update_fields=["password"])
