@@ -128,6 +128,7 @@ def test_the_api_keeps_its_openapi_contract(role, tmp_path):
                 "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES),
                 "--workers", "2", "--request-timeout", "30", "--no-color",
             ]  # fmt: skip
+            # To look into a failure: CONTRACT_DEBUG_ARGS="--include-path /api/me" and so on.
             command += os.environ.get("CONTRACT_DEBUG_ARGS", "").split()
             result = subprocess.run(  # noqa: S603
                 command,
