@@ -4,9 +4,13 @@
   example in that shape. Views name only the statuses particular to them (a 403 for a role, a
   409 for a duplicate); `AutoSchema` adds those every operation of its kind can answer: 400 for
   a body or query parameters, 401 when credentials are read, 403 for a session caller's CSRF
-  token on writes, 404 for a path id, 415 for a body's content type, 429 for a rate limit.
+  token on writes, 404 for a path id or a page past the last, 413 and 415 for a body, 429 (with
+  Retry-After) for a rate limit.
 - `AutoSchema.get_auth`: who may call, asked of the view's own permission classes with an
   anonymous caller, so `{}` (no credentials) is listed exactly where anonymous calls succeed.
+- `AutoSchema` also marks optional query parameters `allowEmptyValue` (DRF reads `?x=` as
+  absent), documents `page`/`pageSize` on every paginated list, and gives a required text field
+  that DRF trims a pattern needing one non-space character.
 - `UnicodeSlugField`: the slug pattern in JSON Schema's terms (`\\w` is ASCII there, while the
   server makes Hebrew slugs).
 """
