@@ -232,7 +232,7 @@ def progress_upsert(
     if progress is None:
         # Two first requests at once: the loser's insert waits for the winner's, fails in
         # get_or_create's savepoint and finds the row, so exactly one request reports creating it.
-        _, created = UserProgress.objects.get_or_create(user=user, video=video)
+        _row, created = UserProgress.objects.get_or_create(user=user, video=video)
         progress = rows.get()
     progress.last_position = last_position
     if completed is not None:
