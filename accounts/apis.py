@@ -23,6 +23,7 @@ from accounts.clerk import ClerkSession
 from accounts.models import User
 from accounts.services import ClerkEvent, clerk_webhook_process, token_obtain, token_revoke
 from learnwithavi.errors import ApplicationError, PermissionDenied, ServiceUnavailable
+from learnwithavi.openapi import ErrorExample, errors
 
 ERROR_SCHEMA = inline_serializer(
     "AccountsApiError",
@@ -50,10 +51,13 @@ def _error(description: str, code: str, message: str, status: int) -> OpenApiRes
     )
 
 
+INVALID_CREDENTIALS = ErrorExample(401, "invalid_credentials", "Sign in to do this.")
+
+
 class UserOutputSerializer(serializers.ModelSerializer[User]):
     firstName = serializers.CharField(source="first_name")  # noqa: N815  the frontend's camelCase
     lastName = serializers.CharField(source="last_name")  # noqa: N815
-    clerkId = serializers.CharField(source="clerk_id")  # noqa: N815
+    clerkId = serializers.CharField(source="clerk_id", allow_null=True)  # noqa: N815
 
     class Meta:
         model = User
@@ -79,7 +83,8 @@ class TokenApi(APIView):
             200: inline_serializer(
                 "TokenOutput", {"token": serializers.CharField(), "user": UserOutputSerializer()}
             )
-        },
+        }
+        | errors(INVALID_CREDENTIALS, 401),
         examples=[
             OpenApiExample(
                 "Sign in",

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from chat.models import Conversation, Message
 from chat.selectors import conversation_detail, conversation_list
+from learnwithavi.openapi import ErrorExample, errors
 from learnwithavi.pagination import paginated_response, paginated_schema
 
 
@@ -83,7 +84,8 @@ class ConversationApi(APIView):
     @extend_schema(
         operation_id="conversation_retrieve",
         summary="One of my conversations with its messages and cited sources",
-        responses=ConversationDetailOutputSerializer,
+        responses={200: ConversationDetailOutputSerializer}
+        | errors(ErrorExample(404, "conversation_not_found", "Not found.")),
     )
     def get(self, request: Request, conversation_id: Any) -> Response:
         conversation = conversation_detail(user=request.user, conversation_id=conversation_id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import is_platform_admin
 from chat.usage_selectors import usage_by_day
 from learnwithavi.errors import ValidationFailed
+from learnwithavi.openapi import ErrorExample, errors
 
 MAX_DAYS = 366
 # No usage predates this; earlier dates also overflow the day arithmetic (date.min - 29 days).
@@ -69,26 +71,38 @@ class UsageApi(APIView):
         summary="AI usage and estimated cost by day, provider and endpoint (admin)",
         parameters=[
             OpenApiParameter(
-                "from", str, description="First day, YYYY-MM-DD (default: 30 days ago)"
+                "from",
+                OpenApiTypes.DATE,
+                description="First day, YYYY-MM-DD (default: 29 days before `to`)",
             ),
-            OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (default: today)"),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="Last day, YYYY-MM-DD (default: today)"
+            ),
         ],
-        responses=inline_serializer(
-            "UsageSummary",
-            {
-                "from": serializers.DateField(),
-                "to": serializers.DateField(),
-                "totals": inline_serializer(
-                    "UsageTotals",
-                    {
-                        "calls": serializers.IntegerField(),
-                        "inputTokens": serializers.IntegerField(),
-                        "outputTokens": serializers.IntegerField(),
-                        "estimatedCost": serializers.FloatField(),
-                    },
-                ),
-                "rows": UsageRowSerializer(many=True),
-            },
+        responses={
+            200: inline_serializer(
+                "UsageSummary",
+                {
+                    "from": serializers.DateField(),
+                    "to": serializers.DateField(),
+                    "totals": inline_serializer(
+                        "UsageTotals",
+                        {
+                            "calls": serializers.IntegerField(),
+                            "inputTokens": serializers.IntegerField(),
+                            "outputTokens": serializers.IntegerField(),
+                            "cacheReadTokens": serializers.IntegerField(),
+                            "cacheWriteTokens": serializers.IntegerField(),
+                            "estimatedCost": serializers.FloatField(),
+                        },
+                    ),
+                    "rows": UsageRowSerializer(many=True),
+                },
+            )
+        }
+        | errors(
+            ErrorExample(400, "validation_error", "to must be a date (YYYY-MM-DD)."),
+            ErrorExample(403, "permission_denied", "You are not allowed to do this."),
         ),
     )
     def get(self, request: Request) -> Response:

@@ -43,6 +43,8 @@ from courses.services import (
     video_update,
 )
 from learnwithavi.errors import PermissionDenied
+from learnwithavi.openapi import EXAMPLE_TIME as NOW
+from learnwithavi.openapi import ErrorExample, UnicodeSlugField, errors
 from learnwithavi.pagination import Pagination, paginated_response, paginated_schema
 from learnwithavi.validators import plain_multiline_text, plain_text
 
@@ -50,7 +52,6 @@ MAX_DURATION = 7 * 24 * 3600  # a week, in seconds: anything longer is a typo
 COURSE_ID = "3f1c2a9e-8d4b-4c1e-9a7f-2b6d5e8c1a40"
 VIDEO_ID = "7a2e4c6b-1d3f-4e5a-8b9c-0d1e2f3a4b5c"
 OWNER_ID = "c0ffee00-1234-4abc-9def-0123456789ab"
-NOW = "2026-11-24T08:00:00Z"
 
 
 def _managed(*, user: Any, course: Course) -> Course:
@@ -96,6 +97,7 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
 
 
 class CourseOutputSerializer(serializers.ModelSerializer[Course]):
+    slug = UnicodeSlugField()
     ownerId = serializers.UUIDField(source="owner_id")  # noqa: N815
     ownerName = serializers.SerializerMethodField()  # noqa: N815
     isPublished = serializers.BooleanField(source="is_published")  # noqa: N815
@@ -136,9 +138,7 @@ class CourseDetailOutputSerializer(CourseOutputSerializer):
 
 class CourseInputSerializer(serializers.Serializer[dict[str, Any]]):
     title = serializers.CharField(max_length=200, validators=[plain_text])
-    slug = serializers.SlugField(
-        max_length=120, allow_unicode=True, required=False, validators=[plain_text]
-    )
+    slug = UnicodeSlugField(max_length=120, required=False, validators=[plain_text])
     description = serializers.CharField(
         max_length=5000, allow_blank=True, default="", validators=[plain_multiline_text]
     )
@@ -276,50 +276,28 @@ def _page_example(name: str, item: dict[str, Any]) -> OpenApiExample:
     )
 
 
-ERROR_SCHEMA = inline_serializer(
-    "CoursesApiError",
-    {
-        "error": serializers.CharField(help_text="User-friendly, translated message"),
-        "code": serializers.CharField(help_text="Stable machine-readable code"),
-        "details": serializers.JSONField(required=False, help_text="Only in DEBUG"),
-        "timestamp": serializers.DateTimeField(),
-    },
+NOT_OWNER = ErrorExample(
+    403, "not_course_owner", "Only the course's instructor or an admin may change it."
 )
-ERRORS: dict[int, tuple[str, str, str]] = {
-    400: ("Invalid input", "validation_error", "lastPosition: Ensure this value is >= 0."),
-    401: ("Not signed in", "not_authenticated", "Sign in to do this."),
-    403: (
-        "Signed in, but not allowed",
-        "not_course_owner",
-        "Only the course's instructor or an admin may change it.",
-    ),
-    404: ("Unknown, or an unpublished course you may not see", "course_not_found", "Not found."),
-    409: (
-        "Conflicts with existing data",
-        "duplicate_youtube_id",
-        "A video with this YouTube id already exists.",
-    ),
+NOT_AN_AUTHOR = ErrorExample(403, "permission_denied", "You are not allowed to do this.")
+COURSE_NOT_FOUND = ErrorExample(404, "course_not_found", "Not found.")
+VIDEO_NOT_FOUND = ErrorExample(404, "video_not_found", "Not found.")
+DUPLICATE_SLUG = ErrorExample(409, "duplicate_slug", "A course with this slug already exists.")
+DUPLICATE_VIDEO = ErrorExample(
+    409, "duplicate_youtube_id", "A video with this YouTube id already exists."
+)
+ERRORS: dict[int, ErrorExample] = {
+    400: ErrorExample(400, "validation_error", "lastPosition: Ensure this value is >= 0."),
+    401: ErrorExample(401, "not_authenticated", "Sign in to do this."),
+    403: NOT_OWNER,
+    404: COURSE_NOT_FOUND,
+    409: DUPLICATE_VIDEO,
 }
 
 
-def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
-    """Documented error responses: the one error shape, with an example each."""
-    responses = {}
-    for status in statuses:
-        description, code, message = ERRORS[status]
-        responses[status] = OpenApiResponse(
-            ERROR_SCHEMA,
-            description=description,
-            examples=[
-                OpenApiExample(
-                    code,
-                    value={"error": message, "code": code, "timestamp": NOW},
-                    status_codes=[status],
-                    response_only=True,
-                )
-            ],
-        )
-    return responses
+def _errors(*cases: int | ErrorExample) -> dict[int, OpenApiResponse]:
+    """Documented error responses (learnwithavi.openapi adds those every operation shares)."""
+    return errors(*(ERRORS[case] if isinstance(case, int) else case for case in cases))
 
 
 # --- Courses --------------------------------------------------------------------------------
@@ -367,7 +345,8 @@ class CoursesApi(APIView):
     @extend_schema(
         summary="Create a course",
         request=CourseInputSerializer,
-        responses={201: CourseDetailOutputSerializer} | _errors(400, 401, 403, 409),
+        responses={201: CourseDetailOutputSerializer}
+        | _errors(400, 401, NOT_AN_AUTHOR, DUPLICATE_SLUG),
         examples=[
             OpenApiExample(
                 "New course",
@@ -435,7 +414,7 @@ class CourseApi(APIView):
     @extend_schema(
         summary="Replace a course's fields (owner, admin)",
         request=CourseInputSerializer,
-        responses={200: CourseDetailOutputSerializer} | _errors(400, 401, 403, 404, 409),
+        responses={200: CourseDetailOutputSerializer} | _errors(400, 401, 403, 404, DUPLICATE_SLUG),
         examples=[COURSE_WRITE_EXAMPLE, COURSE_DETAIL_EXAMPLE],
     )
     def put(self, request: Request, course_id: str) -> Response:
@@ -444,7 +423,7 @@ class CourseApi(APIView):
     @extend_schema(
         summary="Update some of a course's fields (owner, admin)",
         request=CourseInputSerializer,
-        responses={200: CourseDetailOutputSerializer} | _errors(400, 401, 403, 404, 409),
+        responses={200: CourseDetailOutputSerializer} | _errors(400, 401, 403, 404, DUPLICATE_SLUG),
         examples=[COURSE_WRITE_EXAMPLE, COURSE_DETAIL_EXAMPLE],
     )
     def patch(self, request: Request, course_id: str) -> Response:
@@ -512,7 +491,7 @@ class VideoApi(APIView):
 
     @extend_schema(
         summary="A video",
-        responses={200: VideoOutputSerializer} | _errors(404),
+        responses={200: VideoOutputSerializer} | _errors(VIDEO_NOT_FOUND),
         examples=[VIDEO_RESPONSE_EXAMPLE],
     )
     def get(self, request: Request, video_id: str) -> Response:
@@ -531,7 +510,7 @@ class VideoApi(APIView):
     @extend_schema(
         summary="Replace a video's fields (owner, admin)",
         request=VideoInputSerializer,
-        responses={200: VideoOutputSerializer} | _errors(400, 401, 403, 404, 409),
+        responses={200: VideoOutputSerializer} | _errors(400, 401, 403, VIDEO_NOT_FOUND, 409),
         examples=[VIDEO_WRITE_EXAMPLE, VIDEO_RESPONSE_EXAMPLE],
     )
     def put(self, request: Request, video_id: str) -> Response:
@@ -540,7 +519,7 @@ class VideoApi(APIView):
     @extend_schema(
         summary="Update a video; orderIndex moves it (owner, admin)",
         request=VideoInputSerializer,
-        responses={200: VideoOutputSerializer} | _errors(400, 401, 403, 404, 409),
+        responses={200: VideoOutputSerializer} | _errors(400, 401, 403, VIDEO_NOT_FOUND, 409),
         examples=[
             OpenApiExample("Move to the top", value={"orderIndex": 0}, request_only=True),
             VIDEO_RESPONSE_EXAMPLE,
@@ -551,7 +530,7 @@ class VideoApi(APIView):
 
     @extend_schema(
         summary="Delete a video; later videos move up (owner, admin)",
-        responses={204: None} | _errors(401, 403, 404),
+        responses={204: None} | _errors(401, 403, VIDEO_NOT_FOUND),
         examples=[OpenApiExample("Deleted", value=None, response_only=True, status_codes=[204])],
     )
     def delete(self, request: Request, video_id: str) -> Response:

@@ -22,16 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import is_platform_admin, is_signed_in
+from accounts.permissions import IsSignedInForWrites, is_platform_admin
 from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to, video_visible_to, videos_visible_to
 from learnwithavi.errors import (
-    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
     ValidationFailed,
 )
+from learnwithavi.openapi import ErrorExample, errors
 from rag.models import TranscriptSource
 from rag.parsers import FORMATS
 from rag.recordings import recording_too_large, recording_upload
@@ -120,6 +120,11 @@ _ERROR = inline_serializer(
 )
 
 
+NOT_FOUND = (
+    ErrorExample(404, "course_not_found", "Not found."),
+    ErrorExample(404, "video_not_found", "Not found."),
+)
+
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -129,7 +134,7 @@ class SearchApi(APIView):
     @extend_schema(
         operation_id="search",
         parameters=[SearchInputSerializer],
-        responses=SearchOutputSerializer,
+        responses={200: SearchOutputSerializer} | errors(*NOT_FOUND),
         description="Hybrid (vector + full-text) search over the transcripts the caller may see.",
     )
     def get(self, request: Request) -> Response:
@@ -163,6 +168,7 @@ def transcript_progress(video: Any) -> int:
 
 class VideoTranscriptApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    permission_classes = [IsSignedInForWrites]  # reads are public, an upload needs sign-in
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         # A recording may be large: refuse it by its declared length, else stream it to disk
@@ -175,7 +181,10 @@ class VideoTranscriptApi(APIView):
             request.upload_handlers = [LimitedTemporaryFileUploadHandler(request, limit=limit)]
         return super().initialize_request(request, *args, **kwargs)
 
-    @extend_schema(operation_id="video_transcript", responses=TranscriptOutputSerializer)
+    @extend_schema(
+        operation_id="video_transcript",
+        responses={200: TranscriptOutputSerializer} | errors(NOT_FOUND[1]),
+    )
     def get(self, request: Request, video_id: str) -> Response:
         video = video_visible_to(user=request.user, video_id=video_id)
         manager = can_manage_course(user=request.user, course=video.course)
@@ -198,14 +207,17 @@ class VideoTranscriptApi(APIView):
         responses={
             202: TranscriptUploadOutputSerializer,
             200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
-            400: _ERROR,
-            401: _ERROR,
-            403: _ERROR,
-            404: _ERROR,
-            413: _ERROR,
-            415: _ERROR,
-        },
-        parameters=[OpenApiParameter("video_id", str, OpenApiParameter.PATH)],
+        }
+        | errors(
+            ErrorExample(400, "transcript_format", "Unknown transcript format."),
+            ErrorExample(400, "transcript_empty", "The transcript is empty."),
+            ErrorExample(
+                403,
+                "not_course_owner",
+                "Only the course's instructor or an admin may upload its transcripts.",
+            ),
+            NOT_FOUND[1],
+        ),
         description=(
             "Upload a transcript (VTT, SRT, JSON or [mm:ss] text) or a recording (mp3, wav, "
             "m4a, ogg/opus, webm, mp4, mkv, flac; told by content, at most "
@@ -214,8 +226,6 @@ class VideoTranscriptApi(APIView):
         ),
     )
     def post(self, request: Request, video_id: str) -> Response:
-        if not is_signed_in(request.user):
-            raise NotAuthenticated()
         video = video_visible_to(user=request.user, video_id=video_id)
         if not can_manage_course(user=request.user, course=video.course):
             raise PermissionDenied(

@@ -8,7 +8,12 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -17,18 +22,41 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from learnwithavi.errors import ValidationFailed
+from learnwithavi.openapi import ErrorExample, errors
 from voice.services import language_validate, speech_transcribe
 from voice.uploads import MULTIPART_OVERHEAD, LimitedTemporaryFileUploadHandler, upload_too_large
 
-ERROR_SCHEMA = inline_serializer(
-    name="VoiceError",
-    fields={
-        "error": serializers.CharField(),
-        "code": serializers.CharField(),
-        "details": serializers.JSONField(required=False),
-        "timestamp": serializers.DateTimeField(),
-    },
+TOO_LARGE = ErrorExample(413, "audio_too_large", "The audio file is too large (at most 25 MB).")
+NOT_AUDIO = ErrorExample(
+    415,
+    "unsupported_audio_format",
+    "This is not an audio file we accept (wav, mp3, ogg/opus, webm, m4a, flac).",
 )
+NO_STT = ErrorExample(503, "stt_unavailable", "Speech recognition is not available on this server.")
+USE_BROWSER = ErrorExample(
+    422,
+    "tts_use_browser",
+    "No voice on the server speaks this language. Use the browser's speech instead.",
+)
+NOT_JSON = ErrorExample(415, "unsupported_media_type", "Send the request as JSON.")
+
+
+@extend_schema_field({"type": "string", "enum": ["he", "en"]})
+class VoiceLanguageField(serializers.CharField):
+    """One of VOICE_LANGUAGES; checked by the service (code unsupported_language)."""
+
+
+@extend_schema_field({"type": "string", "enum": ["he", "en", "", None], "nullable": True})
+class OptionalVoiceLanguageField(VoiceLanguageField):
+    """One of VOICE_LANGUAGES, or left out (empty, null) to be recognised from the text."""
+
+
+class TtsTextField(serializers.CharField):
+    """The text to speak. The view answers one past VOICE_TTS_MAX_CHARS with its own error
+    (text_too_long), so the field's validator keeps a larger bound; the schema has the real one."""
+
+    def openapi_schema(self) -> dict[str, Any]:
+        return {"maxLength": settings.VOICE_TTS_MAX_CHARS}
 
 
 class VoicePermission(BasePermission):
@@ -55,7 +83,7 @@ class TranscribeApi(APIView):
         audio = serializers.FileField(
             help_text=_("wav, mp3, ogg/opus, webm, m4a or flac; told by content, at most 25 MB")
         )
-        language = serializers.CharField(default="he", help_text=_("he (default) or en"))
+        language = VoiceLanguageField(default="he", help_text=_("he (default) or en"))
 
     class TranscriptSerializer(serializers.Serializer[Any]):
         text = serializers.CharField()
@@ -82,15 +110,14 @@ class TranscribeApi(APIView):
             "OpenAI Whisper when configured, else the local faster-whisper model."
         ),
         request={"multipart/form-data": TranscribeInputSerializer},
-        responses={
-            200: TranscriptSerializer,
-            400: ERROR_SCHEMA,
-            401: ERROR_SCHEMA,
-            413: ERROR_SCHEMA,
-            415: ERROR_SCHEMA,
-            429: ERROR_SCHEMA,
-            503: ERROR_SCHEMA,
-        },
+        responses={200: TranscriptSerializer}
+        | errors(
+            ErrorExample(400, "audio_field_missing", "Send the audio file in the field 'audio'."),
+            ErrorExample(400, "audio_truncated", "The audio file is truncated."),
+            TOO_LARGE,
+            NOT_AUDIO,
+            NO_STT,
+        ),
     )
     def post(self, request: Request) -> Response:
         if "audio" not in request.FILES and request.FILES:
@@ -131,10 +158,10 @@ class TtsApi(APIView):
     parser_classes = [JSONParser]
 
     class TtsInputSerializer(serializers.Serializer[Any]):
-        text = serializers.CharField(
+        text = TtsTextField(
             max_length=100_000, help_text=_("at most VOICE_TTS_MAX_CHARS (2,000) characters")
         )
-        language = serializers.CharField(
+        language = OptionalVoiceLanguageField(
             required=False,
             allow_blank=True,
             allow_null=True,
@@ -163,12 +190,22 @@ class TtsApi(APIView):
         responses={
             (200, "audio/mpeg"): OpenApiResponse(OpenApiTypes.BINARY, description=_AUDIO),
             (200, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description=_AUDIO),
-            400: ERROR_SCHEMA,
-            401: ERROR_SCHEMA,
-            422: ERROR_SCHEMA,
-            429: ERROR_SCHEMA,
-            503: ERROR_SCHEMA,
-        },
+        }
+        | errors(
+            ErrorExample(400, "text_too_long", "The text is too long (at most 2000 characters)."),
+            NOT_JSON,
+            USE_BROWSER,
+        ),
+        parameters=[
+            OpenApiParameter(
+                name, str, OpenApiParameter.HEADER, response=[200], description=description
+            )
+            for name, description in (
+                ("X-TTS-Provider", "Who spoke: elevenlabs or espeak-ng"),
+                ("X-TTS-Cache", "hit when replayed from the cache, else miss"),
+                ("Content-Language", "The language spoken: he or en"),
+            )
+        ],
     )
     def post(self, request: Request) -> Response:  # pragma: no cover - never routed
         raise NotImplementedError

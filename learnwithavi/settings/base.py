@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "learnwithavi.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "learnwithavi.errors.drf_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -297,6 +297,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The contract's bodies are JSON; uploads declare multipart themselves (DRF's form parsers
+    # stay on, but clients are not promised them).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Two serializers name a field "language" with different choices.
+    "ENUM_NAME_OVERRIDES": {"CourseLanguageEnum": "courses.models.Language"},
 }
 
 # --- Request limits ---------------------------------------------------------------------------
