@@ -8,6 +8,7 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from chat import receivers  # noqa: F401  connects the erasure receiver
         from learnwithavi.health import register_probe
 
         register_probe("chat", chat_health)

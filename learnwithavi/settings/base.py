@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rag.apps.RagConfig",
     "chat.apps.ChatConfig",
     "voice.apps.VoiceConfig",
+    "insights.apps.InsightsConfig",
 ]
 
 # Django's own middleware, subclassed so that under ASGI their hooks run without thread hops
@@ -362,3 +363,32 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "chat.schema.document_chat_stream",
 ]
+
+# --- Insights (insights/): what learners ask, for the course's instructor ---------------------
+# A question is "answered" when its best retrieval score (reciprocal-rank fusion: about 0.016
+# for a first rank in one ranking, 0.028 in both) reaches this and the answer does not say the
+# videos do not cover it.
+INSIGHTS_RELEVANCE_THRESHOLD = env.float("INSIGHTS_RELEVANCE_THRESHOLD", default=0.02)
+# Width of a timeline bin, seconds; long videos get wider bins so that there are at most
+# INSIGHTS_MAX_BINS of them.
+INSIGHTS_BIN_SECONDS = env.int("INSIGHTS_BIN_SECONDS", default=30)
+INSIGHTS_MAX_BINS = env.int("INSIGHTS_MAX_BINS", default=120)
+# Hotspots shown per video, and the questions a bin needs to be one.
+INSIGHTS_HOTSPOTS = env.int("INSIGHTS_HOTSPOTS", default=3)
+INSIGHTS_HOTSPOT_MIN_QUESTIONS = env.int("INSIGHTS_HOTSPOT_MIN_QUESTIONS", default=2)
+# Latest unanswered questions and feedback comments listed per video.
+INSIGHTS_LIST_LIMIT = env.int("INSIGHTS_LIST_LIMIT", default=10)
+# Days covered when the request gives no `from`.
+INSIGHTS_DEFAULT_DAYS = env.int("INSIGHTS_DEFAULT_DAYS", default=30)
+# Question text (and feedback comments) older than this many days is emptied by a daily task;
+# the records stay, so the counts do. 0 keeps the text.
+INSIGHTS_RETENTION_DAYS = env.int("INSIGHTS_RETENTION_DAYS", default=365)
+# Feedback posts per client (POST /api/messages/{id}/feedback).
+RATE_LIMITS["feedback"] = env.str("RATE_LIMIT_FEEDBACK", default="30/m")
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "insights-purge-question-text": {
+        "task": "insights.tasks.question_text_purge_task",
+        "schedule": 24 * 3600.0,
+    },
+}

@@ -1,0 +1,3 @@
+import django.dispatch
+
+user_erased = django.dispatch.Signal()
