@@ -225,3 +225,23 @@ def test_account_deletion_removes_the_users_records(student, answer_id, video):
     )
     student.delete()
     assert list(QuestionRecord.objects.values_list("text", flat=True)) == ["anonymous"]
+
+
+async def test_recording_makes_no_thread_hop_on_the_warm_path(video, student_token, hops):
+    """learnwithavi/tests/test_asgi_handler.py proves a warm anonymous chat (which records
+    its question too) starts no thread through the real handler; this covers a signed-in
+    one, whose answer id and record are written as well."""
+    body = {"message": "What is overfitting?", "videoId": str(video.pk), "position": 30}
+    auth = {"Authorization": f"Bearer {student_token}"}
+    await ask(body, **auth)  # warms the pool and the embedding cache
+    hops.clear()
+    await ask(body, **auth)
+    # The test client sends request_started/finished through a thread (the server's handler
+    # does not), and the token is looked up with Django's async ORM (accounts' concern).
+    ours = [
+        h
+        for h in hops
+        if not h.endswith("sync_send") and h != "django.db.models.query.QuerySet.get"
+    ]
+    assert ours == []
+    assert await QuestionRecord.objects.acount() == 2
