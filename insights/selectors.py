@@ -145,7 +145,8 @@ def bin_seconds_for(duration: int) -> int:
     (at most INSIGHTS_MAX_BINS bins)."""
     base: int = max(1, settings.INSIGHTS_BIN_SECONDS)
     bins = math.ceil(max(1, duration) / base)
-    return base * max(1, math.ceil(bins / max(1, settings.INSIGHTS_MAX_BINS)))
+    max_bins: int = max(1, settings.INSIGHTS_MAX_BINS)
+    return base * max(1, math.ceil(bins / max_bins))
 
 
 def video_url(youtube_id: str, second: float) -> str:
@@ -208,7 +209,7 @@ def course_insights(
     grouped = (
         records.annotate(base_bin=Floor(F("position") / base))
         .values("video_id", "base_bin")
-        .annotate(n=Count("*"), unanswered=Count("*", filter=Q(answered=False)))
+        .annotate(n=Count("*"), unanswered=Count("answered", filter=Q(answered=False)))
         .values_list("video_id", "base_bin", "n", "unanswered")
     )
     for video_id, base_bin, n, unanswered in grouped:
@@ -291,7 +292,9 @@ def _feedback(
     video = F("message__question_record__video_id")
     counts = (
         rows.values(video_key=video)
-        .annotate(up=Count("*", filter=Q(rating="up")), down=Count("*", filter=Q(rating="down")))
+        .annotate(
+            up=Count("rating", filter=Q(rating="up")), down=Count("rating", filter=Q(rating="down"))
+        )
         .values_list("video_key", "up", "down")
     )
     comments: dict[uuid.UUID, list[FeedbackComment]] = defaultdict(list)
