@@ -54,15 +54,15 @@ def timeline_svg(
         parts.append(
             format_html(
                 '<a href="{}" target="_blank" rel="noopener"><title>{}</title>'
-                '<rect class="bar{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"'
+                '<rect class="bar{}" x="{}" y="{}" width="{}" height="{}"'
                 ' fill="{}"/></a>',
                 video_url(youtube_id, b.start),
                 label,
                 " hot" if is_hot else "",
-                x,
-                TOP + plot - h,
-                w,
-                max(h, 1.0 if b.questions else 0.0),
+                f"{x:.1f}",
+                f"{TOP + plot - h:.1f}",
+                f"{w:.1f}",
+                f"{max(h, 1.0 if b.questions else 0.0):.1f}",
                 "#d9480f" if is_hot else "#4263eb",
             )
         )
@@ -72,8 +72,8 @@ def timeline_svg(
         anchor = "start" if i == 0 else "end" if i == ticks else "middle"
         parts.append(
             format_html(
-                '<text x="{:.1f}" y="{}" font-size="11" text-anchor="{}" fill="#555">{}</text>',
-                WIDTH * i / ticks,
+                '<text x="{}" y="{}" font-size="11" text-anchor="{}" fill="#555">{}</text>',
+                f"{WIDTH * i / ticks:.1f}",
                 HEIGHT - 6,
                 anchor,
                 clock(second),
