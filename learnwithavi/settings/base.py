@@ -383,12 +383,14 @@ INSIGHTS_DEFAULT_DAYS = env.int("INSIGHTS_DEFAULT_DAYS", default=30)
 # Question text (and feedback comments) older than this many days is emptied by a daily task;
 # the records stay, so the counts do. 0 keeps the text.
 INSIGHTS_RETENTION_DAYS = env.int("INSIGHTS_RETENTION_DAYS", default=365)
+# How often Celery beat runs that purge, seconds (a day).
+INSIGHTS_PURGE_EVERY_SECONDS = env.float("INSIGHTS_PURGE_EVERY_SECONDS", default=86400.0)
 # Feedback posts per client (POST /api/messages/{id}/feedback).
 RATE_LIMITS["feedback"] = env.str("RATE_LIMIT_FEEDBACK", default="30/m")
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "insights-purge-question-text": {
         "task": "insights.tasks.question_text_purge_task",
-        "schedule": 24 * 3600.0,
+        "schedule": INSIGHTS_PURGE_EVERY_SECONDS,
     },
 }
