@@ -36,6 +36,7 @@ def test_the_instructor_sees_charts_hotspot_links_and_lists_in_hebrew(
     assert '<html lang="he" dir="rtl">' in html
     assert html.count('<svg class="insights-timeline"') == 2  # one chart per video
     assert "direction:ltr" in html  # time runs left to right inside the RTL page
+    assert "מועיל: 0" in html
     # The hotspot's bars and its list entry open the video at that second.
     assert 'href="https://www.youtube.com/watch?v=lwaInsight1&amp;t=90s"' in html
     assert re.search(r'class="hotspot" href="[^"]*t=90s"', html)
