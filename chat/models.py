@@ -95,11 +95,22 @@ class QuestionRecord(models.Model):
     `text` after INSIGHTS_RETENTION_DAYS and keeps the row, so the counts stay.
     """
 
+    # Indexed by the composite indexes below (their first column).
     course = models.ForeignKey(
-        "courses.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courses.Course",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     video = models.ForeignKey(
-        "courses.Video", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courses.Video",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     # Account deletion and erasure remove the rows that point at the user.
     user = models.ForeignKey(
@@ -137,7 +148,6 @@ class QuestionRecord(models.Model):
             ),
             # The latest questions of one video (hotspot examples, unanswered ones).
             models.Index(fields=["video", "asked_at"], name="chat_qrec_video_asked"),
-            models.Index(fields=["user"], name="chat_qrec_user"),
             # The retention purge finds the rows that still hold text.
             models.Index(
                 fields=["asked_at"],

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from chat.extractive import PHRASES
@@ -152,12 +152,29 @@ def answer_feedback_set(
 
 
 def question_records_between(
-    *, course_id: uuid.UUID, since: datetime, until: datetime
+    *, course_id: uuid.UUID | None, since: datetime, until: datetime
 ) -> QuerySet[QuestionRecord]:
-    """The course's question records asked in [since, until)."""
-    return QuestionRecord.objects.filter(
-        course_id=course_id, asked_at__gte=since, asked_at__lt=until
-    ).order_by()
+    """The course's question records asked in [since, until) (every course's: None)."""
+    records = QuestionRecord.objects.filter(asked_at__gte=since, asked_at__lt=until)
+    if course_id is not None:
+        records = records.filter(course_id=course_id)
+    return records.order_by()
+
+
+def question_records_in(
+    *, course_id: uuid.UUID, periods: Sequence[tuple[datetime, datetime]]
+) -> QuerySet[QuestionRecord]:
+    """The course's question records asked in any of the [since, until) periods."""
+    when = Q(pk__in=[])
+    for since, until in periods:
+        when |= Q(asked_at__gte=since, asked_at__lt=until)
+    return QuestionRecord.objects.filter(when, course_id=course_id).order_by()
+
+
+def question_records_first_asked() -> datetime | None:
+    """When the oldest record was asked (None: no records)."""
+    first: datetime | None = QuestionRecord.objects.aggregate(first=Min("asked_at"))["first"]
+    return first
 
 
 def answer_feedback_between(

@@ -2,20 +2,21 @@
 hotspots, unanswered questions and feedback. No learner identity ever leaves here.
 
 `course_insights` runs a fixed number of statements whatever the number of videos, bins or
-questions: videos, one grouped count over (video, bin), distinct learners, the hotspots'
-examples, the unanswered questions, the feedback counts and comments.
+questions: videos, the rolled-up months, a grouped count over (video, bin) of the records and
+one of the monthly rollup, distinct learners, the hotspots' examples, the unanswered
+questions, the feedback counts and comments.
 """
 
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Floor, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -24,11 +25,13 @@ from django.utils.translation import gettext_lazy as _
 from chat.questions import (
     answer_feedback_between,
     question_examples,
-    question_records_between,
+    question_records_in,
     unanswered_questions_latest,
 )
 from courses.models import Course
 from courses.selectors import course_videos
+from insights.models import MonthlyLearner, MonthlyQuestionBin, RolledUpMonth
+from insights.services import month_bounds, month_start, next_month
 from learnwithavi.errors import ValidationFailed
 
 EXAMPLES_PER_HOTSPOT = 3
@@ -154,13 +157,13 @@ def video_url(youtube_id: str, second: float) -> str:
     return f"https://www.youtube.com/watch?v={youtube_id}&t={int(second)}s"
 
 
-def _timeline(duration: int, width: int, base: int, counts: dict[int, int]) -> list[Bin]:
-    """Bins of `width` seconds covering 0 to the duration, from counts per base-width bin.
-    Positions past the end (the video was shortened) count in the last bin."""
+def _timeline(duration: int, width: int, counts: Mapping[int, int]) -> list[Bin]:
+    """Bins of `width` seconds covering 0 to the duration, from counts by a finer bin's first
+    second. Positions past the end (the video was shortened) count in the last bin."""
     total = max(1, math.ceil(max(1, duration) / width))
     questions = [0] * total
-    for base_bin, count in counts.items():
-        questions[min(total - 1, max(0, base_bin * base // width))] += count
+    for second, count in counts.items():
+        questions[min(total - 1, max(0, second // width))] += count
     return [
         Bin(start=i * width, end=min(duration, (i + 1) * width), questions=n)
         for i, n in enumerate(questions)
@@ -193,38 +196,97 @@ def _stretches(timeline: Sequence[Bin]) -> list[tuple[int, int, int]]:
     return found
 
 
+def _split(
+    *, since: datetime, until: datetime
+) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+    """The rolled-up months wholly inside [since, until), and the periods around them that
+    are read from the records."""
+    candidates: list[date] = []
+    month = month_start(since)
+    while month_bounds(month)[1] <= until:
+        if month_bounds(month)[0] >= since:
+            candidates.append(month)
+        month = next_month(month)
+    rolled = (
+        set(RolledUpMonth.objects.filter(month__in=candidates).values_list("month", flat=True))
+        if candidates
+        else set()
+    )
+    months = [m for m in candidates if m in rolled]
+    periods: list[tuple[datetime, datetime]] = []
+    start = since
+    for month in months:
+        first, end = month_bounds(month)
+        if start < first:
+            periods.append((start, first))
+        start = end
+    if start < until:
+        periods.append((start, until))
+    return months, periods
+
+
 def course_insights(
     *, course: Course, since: datetime, until: datetime, list_limit: int | None = None
 ) -> CourseInsights:
-    """What the course's learners asked in [since, until), per video, without identity."""
-    limit = list_limit or settings.INSIGHTS_LIST_LIMIT
-    base = max(1, settings.INSIGHTS_BIN_SECONDS)
-    videos = list(course_videos(course=course).values_list("id", "title", "youtube_id", "duration"))
-    records = question_records_between(course_id=course.pk, since=since, until=until)
+    """What the course's learners asked in [since, until), per video, without identity.
 
-    # One grouped count: per video (None: course-wide questions) and base bin (None: no position).
+    Counts come from the monthly rollup for the months it holds and from the records for the
+    rest; the lists (examples, unanswered questions, comments) always from the records.
+    """
+    limit = list_limit or settings.INSIGHTS_LIST_LIMIT
+    base: int = max(1, settings.INSIGHTS_BIN_SECONDS)
+    videos = list(course_videos(course=course).values_list("id", "title", "youtube_id", "duration"))
+    months, periods = _split(since=since, until=until)
+    records = question_records_in(course_id=course.pk, periods=periods)
+
+    # Per video (None: course-wide questions), per bin's first second (None: no position).
     per_video: dict[Any, int] = defaultdict(int)
     unanswered_per_video: dict[Any, int] = defaultdict(int)
-    per_bin: dict[Any, dict[int, int]] = defaultdict(dict)
-    grouped = (
-        records.annotate(base_bin=Floor(F("position") / base))
-        .values("video_id", "base_bin")
-        .annotate(n=Count("*"), unanswered=Count("answered", filter=Q(answered=False)))
-        .values_list("video_id", "base_bin", "n", "unanswered")
-    )
-    for video_id, base_bin, n, unanswered in grouped:
+    per_second: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(video_id: Any, second: int | None, n: int, unanswered: int) -> None:
         per_video[video_id] += n
         unanswered_per_video[video_id] += unanswered
-        if video_id is not None and base_bin is not None:
-            per_bin[video_id][int(base_bin)] = n
-    learners: int = records.filter(user__isnull=False).values("user_id").distinct().count()
+        if video_id is not None and second is not None:
+            per_second[video_id][second] += n
+
+    if periods:
+        grouped = (
+            records.annotate(base_bin=Floor(F("position") / base))
+            .values("video_id", "base_bin")
+            .annotate(n=Count("*"), unanswered=Count("answered", filter=Q(answered=False)))
+            .values_list("video_id", "base_bin", "n", "unanswered")
+        )
+        for video_id, base_bin, n, unanswered in grouped:
+            add(video_id, None if base_bin is None else int(base_bin) * base, n, unanswered)
+    if months:
+        rolled = (
+            MonthlyQuestionBin.objects.filter(course=course, month__in=months)
+            .values("video_id", "base_bin", "bin_seconds")
+            .annotate(n=Sum("questions"), unanswered=Sum("unanswered"))
+            .values_list("video_id", "base_bin", "bin_seconds", "n", "unanswered")
+        )
+        for video_id, base_bin, bin_seconds, n, unanswered in rolled:
+            second = None if base_bin is None else base_bin * bin_seconds
+            add(video_id, second, n, unanswered)
+    raw_learners = records.filter(user__isnull=False).values("user_id")
+    rolled_learners = MonthlyLearner.objects.filter(course=course, month__in=months).values(
+        "user_id"
+    )
+    learners: int
+    if periods and months:
+        learners = raw_learners.union(rolled_learners).count()  # UNION: each learner once
+    elif months:
+        learners = rolled_learners.distinct().count()
+    else:
+        learners = raw_learners.distinct().count()
 
     timelines: dict[uuid.UUID, tuple[int, list[Bin]]] = {}
     windows: list[tuple[uuid.UUID, float, float]] = []
     spans: list[tuple[uuid.UUID, int, int, int]] = []
     for video_id, _title, _youtube_id, duration in videos:
         width = bin_seconds_for(duration)
-        timeline = _timeline(duration, width, base, per_bin.get(video_id, {}))
+        timeline = _timeline(duration, width, per_second.get(video_id, {}))
         timelines[video_id] = (width, timeline)
         for first, last, questions in _stretches(timeline):
             start, end = timeline[first].start, timeline[last].end

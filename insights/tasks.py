@@ -19,3 +19,11 @@ def question_text_purge_task() -> tuple[int, int]:
     questions, comments = question_text_purge(days=days)
     logger.info("Retention: emptied %d question texts and %d comments", questions, comments)
     return questions, comments
+
+
+@shared_task
+def question_months_roll_up_task() -> int:
+    """Roll up the months that are over into the insights' monthly tables."""
+    from insights.services import question_months_roll_up
+
+    return len(question_months_roll_up())

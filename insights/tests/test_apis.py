@@ -137,9 +137,10 @@ def test_long_videos_get_wider_bins_and_late_positions_land_in_the_last_bin(
     assert video["timeline"][-1]["questions"] == 1
 
 
-# The course, its videos, one grouped count, distinct learners, the hotspots' examples, the
-# unanswered questions, the feedback counts and the feedback comments.
-QUERIES = 8
+# The course, its videos, the rolled-up months, the grouped count of the records and the one of
+# the monthly rollup, distinct learners, the hotspots' examples, the unanswered questions, the
+# feedback counts and the feedback comments (insights/tests/test_rollup.py: with months rolled).
+QUERIES = 10
 
 
 def test_query_count_does_not_grow_with_videos_bins_or_questions(

@@ -393,4 +393,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.question_text_purge_task",
         "schedule": INSIGHTS_PURGE_EVERY_SECONDS,
     },
+    # Months that are over go into the insights' monthly rollup (a no-op on most days).
+    "insights-roll-up-months": {
+        "task": "insights.tasks.question_months_roll_up_task",
+        "schedule": 3600.0,
+    },
 }
