@@ -37,10 +37,11 @@ Server-Sent Events, one JSON object per `data:` line; comment lines (`: ping`) k
 connection open.
 
     data: {"type": "content", "content": "…"}            (many)
-    data: {"type": "done", "sources": [...], "fullContent": "…", "provider": "anthropic|openai|local", "conversationId": "…"|null}
+    data: {"type": "done", "sources": [...], "fullContent": "…", "provider": "anthropic|openai|local", "conversationId": "…"|null, "messageId": 123|null}
     data: {"type": "error", "error": "…", "code": "provider_unavailable|provider_error"}
 
 Each source: number, chunkId, videoId, youtubeId, title, startTime, endTime, url, text, score.
+`messageId` (signed-in learners) is the stored answer, for POST /api/messages/{id}/feedback.
 """  # noqa: E501  the event lines are examples
 
 
