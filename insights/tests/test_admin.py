@@ -75,3 +75,9 @@ def test_the_page_costs_a_fixed_number_of_queries(
         ask(video if i % 2 else second_video, i * 9, f"q{i}")
     with django_assert_max_num_queries(16):
         assert staff.get(page(course)).status_code == 200
+
+
+def test_the_course_form_links_to_its_insights(staff, course):
+    response = staff.get(f"/admin/courses/course/{course.pk}/change/")
+    assert response.status_code == 200
+    assert f'href="/admin/insights/courseinsights/{course.pk}/change/"' in response.content.decode()
