@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.models import AnswerFeedback
 from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to
 from insights.selectors import course_insights, insights_period
@@ -35,7 +36,7 @@ class UnansweredSerializer(serializers.Serializer[Any]):
 
 
 class FeedbackCommentSerializer(serializers.Serializer[Any]):
-    rating = serializers.ChoiceField(choices=["up", "down"])
+    rating = serializers.ChoiceField(choices=AnswerFeedback.Rating.choices)
     comment = serializers.CharField()
     question = serializers.CharField()
 
