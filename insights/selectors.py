@@ -31,7 +31,7 @@ from chat.questions import (
 from courses.models import Course
 from courses.selectors import course_videos
 from insights.models import MonthlyLearner, MonthlyQuestionBin, RolledUpMonth
-from insights.services import month_bounds, month_start, next_month
+from insights.services import month_bounds, month_start
 from learnwithavi.errors import ValidationFailed
 
 EXAMPLES_PER_HOTSPOT = 3
@@ -129,7 +129,7 @@ def insights_period(*, since: str | None, until: str | None) -> tuple[datetime, 
     try:
         start = _moment(since, name="from", end_of_day=False)
         end = _moment(until, name="to", end_of_day=True)
-    except ValueError:  # a well-formed date that does not exist (2026-02-30)
+    except (ValueError, OverflowError):  # a date that does not exist (2026-02-30, year 10000)
         raise ValidationFailed(
             _("The period is not valid: from and to must be real dates."),
             code="invalid_period",
@@ -201,18 +201,12 @@ def _split(
 ) -> tuple[list[date], list[tuple[datetime, datetime]]]:
     """The rolled-up months wholly inside [since, until), and the periods around them that
     are read from the records."""
-    candidates: list[date] = []
-    month = month_start(since)
-    while month_bounds(month)[1] <= until:
-        if month_bounds(month)[0] >= since:
-            candidates.append(month)
-        month = next_month(month)
-    rolled = (
-        set(RolledUpMonth.objects.filter(month__in=candidates).values_list("month", flat=True))
-        if candidates
-        else set()
+    rolled = RolledUpMonth.objects.filter(
+        month__gte=month_start(since), month__lt=month_start(until)
+    ).values_list("month", flat=True)
+    months = sorted(
+        m for m in rolled if month_bounds(m)[0] >= since and month_bounds(m)[1] <= until
     )
-    months = [m for m in candidates if m in rolled]
     periods: list[tuple[datetime, datetime]] = []
     start = since
     for month in months:

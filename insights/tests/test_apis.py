@@ -112,11 +112,19 @@ def test_the_period_is_chosen_with_from_and_to(instructor_client, course, questi
     assert body["questions"] == 0
     assert body["to"].startswith("2001-01-01")  # the `to` day is included whole
     assert all(b["questions"] == 0 for b in body["videos"][0]["timeline"])
+    body = instructor_client.get(url(course), {"from": "0001-01-01", "to": "9999-12-30"}).json()
+    assert body["questions"] == 10
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"from": "yesterday"}, {"from": "2026-02-30"}, {"from": "2026-05-02", "to": "2026-05-01"}],
+    [
+        {"from": "yesterday"},
+        {"from": "2026-02-30"},
+        {"from": "2026-05-02", "to": "2026-05-01"},
+        {"to": "9999-12-31"},
+        {"from": "2026-01-01T25:00:00"},
+    ],
 )
 def test_a_bad_period_is_400(instructor_client, course, params):
     response = instructor_client.get(url(course), params)
