@@ -119,7 +119,8 @@ async def aquestion_record(
         answered=question_answered(best_score=draft.best_score, answer_text=answer_text),
     )
     try:
-        await adb.ainsert(record)
+        # One statement, no transaction around it: fewer round trips after the stream.
+        await adb.ainsert_returning_pk(record)
     except Exception:
         logger.exception("Could not record the question")
 
