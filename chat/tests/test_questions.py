@@ -245,3 +245,8 @@ async def test_recording_makes_no_thread_hop_on_the_warm_path(video, student_tok
     ]
     assert ours == []
     assert await QuestionRecord.objects.acount() == 2
+
+
+def test_an_out_of_range_message_id_is_not_found(student_client):
+    response = student_client.post(feedback_url(10**30), {"rating": "up"}, format="json")
+    assert response.status_code == 404
