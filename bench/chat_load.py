@@ -89,6 +89,13 @@ def prepare_database() -> tuple[str, str]:
     return url, str(video.pk)
 
 
+def question_records() -> int:
+    """Question records in the bench database (chat writes one per chat, after the stream)."""
+    from chat.models import QuestionRecord
+
+    return QuestionRecord.objects.count()
+
+
 # --- servers ----------------------------------------------------------------------------------
 
 
@@ -326,7 +333,7 @@ def main(options: argparse.Namespace) -> None:
         "DATABASE_POOL_SIZE": os.environ.get("DATABASE_POOL_SIZE", "20"),
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    body = {"message": QUESTION, "videoId": video_id}
+    body = {"message": QUESTION, "videoId": video_id, "position": 42}
     rows: list[tuple[int, str, dict[str, Any]]] = []
     try:
         for count in options.concurrency:
@@ -338,10 +345,13 @@ def main(options: argparse.Namespace) -> None:
                 server = uvicorn(module, port, env)
                 try:
                     load(port, path, body, 3)  # warm: imports, the embedding cache, connections
+                    records_before = question_records()
                     with Sampler(server.pid) as sampler:
                         results = load(port, path, body, count)
                 finally:
                     stop(server)
+                if app == "django":  # every chat records its question, after its last byte
+                    print(f"N={count}: {question_records() - records_before} question records")
                 summary = summarise(results, sampler, model_seconds)
                 rows.append((count, app, summary))
                 print(

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,3 +85,108 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
+
+
+class QuestionRecord(models.Model):
+    """One question to the tutor, signed-in or anonymous, for the instructors' insights.
+
+    `user` is set only for signed-in learners, and only for their own history and erasure:
+    the insights never read it except to count distinct learners. The retention task empties
+    `text` after INSIGHTS_RETENTION_DAYS and keeps the row, so the counts stay.
+    """
+
+    # Indexed by the composite indexes below (their first column).
+    course = models.ForeignKey(
+        "courses.Course",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    video = models.ForeignKey(
+        "courses.Video",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    # Account deletion and erasure remove the rows that point at the user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="question_records",
+    )
+    # The tutor's answer (signed-in learners only): feedback on it reaches this row.
+    answer = models.OneToOneField(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="question_record",
+    )
+    text = models.TextField(_("question"), blank=True)
+    position = models.FloatField(_("playback position"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    best_score = models.FloatField(_("best retrieval score"), null=True, blank=True)
+    answered = models.BooleanField(_("answered"))
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("question record")
+        verbose_name_plural = _("question records")
+        indexes = [
+            # The insights' aggregate reads only this index (an index-only scan).
+            models.Index(
+                fields=["course", "asked_at"],
+                include=["video", "position", "answered", "user"],
+                name="chat_qrec_course_asked",
+            ),
+            # The latest questions of one video (hotspot examples, unanswered ones).
+            models.Index(fields=["video", "asked_at"], name="chat_qrec_video_asked"),
+            # The retention purge finds the rows that still hold text.
+            models.Index(
+                fields=["asked_at"],
+                condition=~models.Q(text=""),
+                name="chat_qrec_text_asked",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(position__isnull=True) | models.Q(position__gte=0),
+                name="chat_qrec_position_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class AnswerFeedback(models.Model):
+    """A learner's rating of one answer, with an optional comment; one per answer."""
+
+    class Rating(models.TextChoices):
+        UP = "up", _("Helpful")
+        DOWN = "down", _("Not helpful")
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.CharField(_("rating"), max_length=8, choices=Rating.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer feedback")
+        verbose_name_plural = _("answer feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__in=["up", "down"]), name="chat_feedback_rating_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}: {self.comment[:40]}"

@@ -91,6 +91,11 @@ EVENTS = {
                 "nullable": True,
                 "description": "The stored conversation (signed-in callers), else null",
             },
+            "messageId": {
+                "type": "integer",
+                "nullable": True,
+                "description": "The stored answer (signed-in callers), for its feedback; else null",
+            },
         },
     },
     "ChatErrorEvent": {
@@ -125,10 +130,11 @@ Server-Sent Events (`text/event-stream`). Each event is one `data:` line holding
 blank line; comment lines (`: ping`) keep an idle connection open and carry no data.
 
     data: {"type":"content","content":"…"}          (many)
-    data: {"type":"done","sources":[ChatSource…],"fullContent":"…","provider":"local","conversationId":null}
+    data: {"type":"done","sources":[ChatSource…],"fullContent":"…","provider":"local","conversationId":null,"messageId":null}
     data: {"type":"error","error":"…","code":"provider_unavailable"}   (instead of done)
 
 Sources are the passages the answer cites as [n], each checked against what the model was sent.
+`messageId` (signed-in learners) is the stored answer, for POST /api/messages/{id}/feedback.
 """  # noqa: E501  the event lines are examples
 SSE_EXAMPLE = (
     'data: {"type":"content","content":"Overfitting means the model learns the noise [1]."}\n\n'

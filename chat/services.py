@@ -33,6 +33,7 @@ from chat.providers import (
     elapsed_ms,
     get_chat_models,
 )
+from chat.questions import QuestionDraft, aquestion_record, question_draft
 from chat.selectors import achat_tokens_today, aconversation_history, aconversation_owned
 from courses.selectors import courses_visible_to, videos_visible_to
 from learnwithavi import adb
@@ -67,6 +68,8 @@ class PreparedChat:
     conversation: Conversation | None
     language: str
     models: Sequence[ChatModel] = field(default_factory=tuple)
+    # The question's record, stored once the stream is over (chat.questions).
+    question: QuestionDraft | None = None
 
 
 def source_payload(number: int, hit: SearchHit) -> dict[str, Any]:
@@ -234,6 +237,14 @@ async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
         conversation=conversation,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         models=get_chat_models(),
+        question=question_draft(
+            user=user,
+            text=data.message,
+            course_id=course_id,
+            video_id=video_id,
+            position=data.position,
+            hits=hits,
+        ),
     )
 
 
@@ -346,10 +357,10 @@ async def _save_answer(
     sources: list[dict[str, Any]],
     status: str,
     model: ChatModel | None,
-) -> None:
+) -> Message | None:
     conversation = prepared.conversation
     if conversation is None:
-        return
+        return None
     message = Message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
@@ -361,13 +372,15 @@ async def _save_answer(
     )
     table = Conversation._meta.db_table
     try:
-        await adb.ainsert(message)
+        await adb.ainsert_returning_pk(message)
         await adb.aexecute(
             f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table name
             [timezone.now(), conversation.pk],
         )
     except Exception:
         logger.exception("Could not save the chat answer")
+        return None
+    return message
 
 
 async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
@@ -378,6 +391,7 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
     citations = CitationFilter(len(prepared.prompt.sources))
     said: list[str] = []
     outcome = Message.Status.INTERRUPTED
+    answer: Message | None = None
     heartbeat = settings.CHAT_HEARTBEAT_SECONDS
     try:
         while True:
@@ -410,7 +424,7 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
             sources = [source_payload(n, prepared.prompt.sources[n - 1]) for n in citations.cited]
             if isinstance(item, _Finished):
                 outcome = Message.Status.COMPLETE
-                await _save_answer(
+                answer = await _save_answer(
                     prepared, text=full, sources=sources, status=outcome, model=item.model
                 )
                 await _record_usage(prepared, attempt, success=True)
@@ -423,11 +437,12 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
                         "conversationId": str(prepared.conversation.pk)
                         if prepared.conversation
                         else None,
+                        "messageId": answer.pk if answer else None,
                     }
                 )
             else:
                 outcome = Message.Status.FAILED
-                await _save_answer(
+                answer = await _save_answer(
                     prepared, text=full, sources=sources, status=outcome, model=attempt.model
                 )
                 with translation.override(prepared.language):
@@ -447,7 +462,9 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
         if outcome == Message.Status.INTERRUPTED:
             full = "".join(said) + citations.flush()
             sources = [source_payload(n, prepared.prompt.sources[n - 1]) for n in citations.cited]
-            await _save_answer(
+            answer = await _save_answer(
                 prepared, text=full, sources=sources, status=outcome, model=attempt.model
             )
             await _record_usage(prepared, attempt, success=True)
+        # After the last byte: the record costs the learner no wait.
+        await aquestion_record(prepared.question, answer=answer, answer_text="".join(said))

@@ -203,3 +203,20 @@ async def aexecute(sql: str, params: Sequence[Any]) -> None:
         await connection.execute(sql, params)
 
     await _run(execute, retry=False)
+
+
+async def ainsert_returning_pk(instance: Model) -> None:
+    """INSERT one instance and set the primary key the database generated (an auto field)."""
+    sql, params = _insert_sql(instance)
+    pk = instance._meta.pk
+    if pk is None:  # an abstract model has none
+        raise TypeError(f"{type(instance).__name__} has no primary key")
+
+    async def insert(connection: Any) -> Any:
+        cursor = await connection.execute(f'{sql} RETURNING "{pk.column}"', params)
+        return await cursor.fetchone()
+
+    row = await _run(insert, retry=False)
+    if row is None:  # an INSERT ... RETURNING returns its row; a trigger could drop it
+        raise RuntimeError("The INSERT returned no row")
+    instance.pk = row[0]

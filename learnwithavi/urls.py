@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("courses.urls")),
     path("api/", include("rag.urls")),
     path("api/", include("chat.urls")),
+    path("api/", include("insights.urls")),
     path("api/voice/", include("voice.urls")),
     path("", include("chat.page_urls")),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rag.apps.RagConfig",
     "chat.apps.ChatConfig",
     "voice.apps.VoiceConfig",
+    "insights.apps.InsightsConfig",
 ]
 
 # Django's own middleware, subclassed so that under ASGI their hooks run without thread hops
@@ -509,3 +510,38 @@ CLERK_ISSUER = env.str("CLERK_ISSUER", default="")
 CLERK_AUTHORIZED_PARTIES: list[str] | None = env.list("CLERK_AUTHORIZED_PARTIES", default=None)
 # Svix signing secret of the webhook endpoint (whsec_...); unset: webhooks are refused (503).
 CLERK_WEBHOOK_SIGNING_SECRET = env.str("CLERK_WEBHOOK_SIGNING_SECRET", default="")
+# --- Insights (insights/): what learners ask, for the course's instructor ---------------------
+# A question is "answered" when its best retrieval score (reciprocal-rank fusion: about 0.016
+# for a first rank in one ranking, 0.028 in both) reaches this and the answer does not say the
+# videos do not cover it.
+INSIGHTS_RELEVANCE_THRESHOLD = env.float("INSIGHTS_RELEVANCE_THRESHOLD", default=0.02)
+# Width of a timeline bin, seconds; long videos get wider bins so that there are at most
+# INSIGHTS_MAX_BINS of them.
+INSIGHTS_BIN_SECONDS = env.int("INSIGHTS_BIN_SECONDS", default=30)
+INSIGHTS_MAX_BINS = env.int("INSIGHTS_MAX_BINS", default=120)
+# Hotspots shown per video, and the questions a bin needs to be one.
+INSIGHTS_HOTSPOTS = env.int("INSIGHTS_HOTSPOTS", default=3)
+INSIGHTS_HOTSPOT_MIN_QUESTIONS = env.int("INSIGHTS_HOTSPOT_MIN_QUESTIONS", default=2)
+# Latest unanswered questions and feedback comments listed per video.
+INSIGHTS_LIST_LIMIT = env.int("INSIGHTS_LIST_LIMIT", default=10)
+# Days covered when the request gives no `from`.
+INSIGHTS_DEFAULT_DAYS = env.int("INSIGHTS_DEFAULT_DAYS", default=30)
+# Question text (and feedback comments) older than this many days is emptied by a daily task;
+# the records stay, so the counts do. 0 keeps the text.
+INSIGHTS_RETENTION_DAYS = env.int("INSIGHTS_RETENTION_DAYS", default=365)
+# How often Celery beat runs that purge, seconds (a day).
+INSIGHTS_PURGE_EVERY_SECONDS = env.float("INSIGHTS_PURGE_EVERY_SECONDS", default=86400.0)
+# Feedback posts per client (POST /api/messages/{id}/feedback).
+RATE_LIMITS["feedback"] = env.str("RATE_LIMIT_FEEDBACK", default="30/m")
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "insights-purge-question-text": {
+        "task": "insights.tasks.question_text_purge_task",
+        "schedule": INSIGHTS_PURGE_EVERY_SECONDS,
+    },
+    # Months that are over go into the insights' monthly rollup (a no-op on most days).
+    "insights-roll-up-months": {
+        "task": "insights.tasks.question_months_roll_up_task",
+        "schedule": 3600.0,
+    },
+}

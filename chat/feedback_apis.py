@@ -1,0 +1,66 @@
+"""POST /api/messages/{id}/feedback: the learner rates one of the tutor's answers to them."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.models import AnswerFeedback
+from chat.questions import MAX_FEEDBACK_COMMENT_CHARS, answer_feedback_set
+from chat.streams import clean_text
+
+
+class FeedbackInputSerializer(serializers.Serializer[Any]):
+    rating = serializers.ChoiceField(choices=AnswerFeedback.Rating.choices)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_FEEDBACK_COMMENT_CHARS,
+        trim_whitespace=True,
+    )
+
+
+class FeedbackOutputSerializer(serializers.ModelSerializer[AnswerFeedback]):
+    messageId = serializers.IntegerField(source="message_id")  # noqa: N815  camelCase API
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+
+    class Meta:
+        model = AnswerFeedback
+        fields = ("messageId", "rating", "comment", "createdAt", "updatedAt")
+
+
+class MessageFeedbackApi(APIView):
+    permission_classes = [IsAuthenticated]
+    rate_limit_scope = "feedback"
+
+    @extend_schema(
+        operation_id="message_feedback",
+        summary="Rate one of the tutor's answers to me (a second rating replaces the first)",
+        request=FeedbackInputSerializer,
+        responses={
+            200: FeedbackOutputSerializer,
+            201: FeedbackOutputSerializer,
+            400: OpenApiResponse(description="A bad rating or a comment that is too long"),
+            401: OpenApiResponse(description="Not signed in"),
+            404: OpenApiResponse(description="Not an answer of mine"),
+            429: OpenApiResponse(description="Rate limit"),
+        },
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = FeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        feedback, created = answer_feedback_set(
+            user=request.user,
+            message_id=message_id,
+            rating=data.validated_data["rating"],
+            comment=clean_text(data.validated_data.get("comment", "")),
+        )
+        return Response(
+            FeedbackOutputSerializer(feedback).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

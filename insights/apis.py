@@ -1,0 +1,122 @@
+"""GET /api/courses/{id}/insights: what the course's learners ask, for its instructor."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.models import AnswerFeedback
+from courses.permissions import can_manage_course
+from courses.selectors import course_visible_to
+from insights.selectors import course_insights, insights_period
+from learnwithavi.errors import PermissionDenied
+
+
+class BinSerializer(serializers.Serializer[Any]):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    questions = serializers.IntegerField()
+
+
+class HotspotSerializer(BinSerializer):
+    examples = serializers.ListField(child=serializers.CharField())
+    url = serializers.URLField(help_text="Opens the video at the hotspot's first second.")
+
+
+class UnansweredSerializer(serializers.Serializer[Any]):
+    question = serializers.CharField()
+    position = serializers.FloatField(allow_null=True)
+    askedAt = serializers.DateTimeField(source="asked_at")  # noqa: N815  camelCase API
+
+
+class FeedbackCommentSerializer(serializers.Serializer[Any]):
+    rating = serializers.ChoiceField(choices=AnswerFeedback.Rating.choices)
+    comment = serializers.CharField()
+    question = serializers.CharField()
+
+
+class FeedbackSummarySerializer(serializers.Serializer[Any]):
+    up = serializers.IntegerField()
+    down = serializers.IntegerField()
+    comments = FeedbackCommentSerializer(many=True)
+
+
+class VideoInsightsSerializer(serializers.Serializer[Any]):
+    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
+    title = serializers.CharField()
+    youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
+    duration = serializers.IntegerField()
+    questions = serializers.IntegerField()
+    unansweredCount = serializers.IntegerField(source="unanswered_count")  # noqa: N815
+    binSeconds = serializers.IntegerField(source="bin_seconds")  # noqa: N815
+    timeline = BinSerializer(many=True)
+    hotspots = HotspotSerializer(many=True, help_text="The busiest stretches first.")
+    unanswered = UnansweredSerializer(many=True, help_text="The latest first.")
+    feedback = FeedbackSummarySerializer()
+
+
+class CourseInsightsSerializer(serializers.Serializer[Any]):
+    courseId = serializers.UUIDField(source="course_id")  # noqa: N815
+    title = serializers.CharField()
+    # `from` is a Python keyword: the wire names are given through get_fields.
+    questions = serializers.IntegerField()
+    learners = serializers.IntegerField(help_text="Distinct signed-in learners who asked.")
+    unansweredCount = serializers.IntegerField(source="unanswered_count")  # noqa: N815
+    videos = VideoInsightsSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        return {
+            "courseId": fields["courseId"],
+            "title": fields["title"],
+            "from": serializers.DateTimeField(source="since"),
+            "to": serializers.DateTimeField(source="until"),
+            **{name: f for name, f in fields.items() if name not in ("courseId", "title")},
+        }
+
+
+class CourseInsightsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="course_insights",
+        summary="Where the course's learners get stuck: questions per video timeline, "
+        "hotspots, unanswered questions, feedback (the course's instructor and admins)",
+        parameters=[
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.STR,
+                description="Start (YYYY-MM-DD or ISO 8601); default: `to` minus 30 days.",
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.STR,
+                description="End (a day is included whole); default: now.",
+            ),
+        ],
+        responses={
+            200: CourseInsightsSerializer,
+            400: OpenApiResponse(description="A bad or empty period"),
+            401: OpenApiResponse(description="Not signed in"),
+            403: OpenApiResponse(description="Not the course's instructor or an admin"),
+            404: OpenApiResponse(description="No such course, or one the caller may not see"),
+        },
+    )
+    def get(self, request: Request, course_id: Any) -> Response:
+        course = course_visible_to(user=request.user, course_id=course_id)
+        if not can_manage_course(user=request.user, course=course):
+            raise PermissionDenied(
+                _("Only the course's instructor or an admin may see its insights."),
+                code="not_course_owner",
+            )
+        since, until = insights_period(
+            since=request.query_params.get("from"), until=request.query_params.get("to")
+        )
+        insights = course_insights(course=course, since=since, until=until)
+        return Response(CourseInsightsSerializer(insights).data)
