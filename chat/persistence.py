@@ -1,18 +1,21 @@
 """Persistence of an answer: the assistant's message and the usage row of each paid call.
 
-Both are written after the stream (the learner already has `done`); a failure to write is
-logged, never shown to the learner, whose answer has already arrived.
+Written once, after the stream (the learner already has `done`), in one transaction on the
+async pool; a failure to write is logged, never shown to the learner, whose answer has
+already arrived.
 """
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.providers import ChatModel, Usage, elapsed_ms
+from chat.providers import ChatModel, Usage
+from chat.relay import Attempt
 from learnwithavi import adb
 from learnwithavi.models import AIUsage
 from learnwithavi.usage import estimate_cost
@@ -20,21 +23,9 @@ from learnwithavi.usage import estimate_cost
 logger = logging.getLogger(__name__)
 
 
-class Attempt:
-    """Which provider is speaking, what it has cost so far, for usage rows."""
-
-    def __init__(self) -> None:
-        self.model: ChatModel | None = None
-        self.started = time.perf_counter()
-        self.tokens = 0
-        self.usage: Usage | None = None
-
-
-async def chat_usage_record(*, user: Any, attempt: Attempt, success: bool) -> None:
+def _usage_row(*, user: Any, attempt: Attempt) -> AIUsage:
     """One AIUsage row for a paid provider's attempt (output counted if it was cut short)."""
     model = attempt.model
-    if model is None or not model.paid:
-        return
     usage = attempt.usage or Usage()
     if usage.output_tokens < attempt.tokens:  # interrupted before the final count arrived
         usage = replace(usage, output_tokens=attempt.tokens)
@@ -44,48 +35,58 @@ async def chat_usage_record(*, user: Any, attempt: Attempt, success: bool) -> No
         "cache_read_tokens": usage.cache_read_tokens,
         "cache_write_tokens": usage.cache_write_tokens,
     }
-    row = AIUsage(
+    finished = attempt.finished if attempt.finished is not None else time.perf_counter()
+    return AIUsage(
         provider=model.provider,
         model=model.model,
         endpoint="chat",
         user=user if user is not None and user.is_authenticated else None,
-        latency_ms=elapsed_ms(attempt.started),
-        success=success,
+        latency_ms=int((finished - attempt.started) * 1000),
+        success=attempt.success,
         estimated_cost=estimate_cost(provider=model.provider, model=model.model, **amounts),
         **amounts,
     )
-    try:
-        await adb.ainsert(row)
-    except Exception:
-        logger.exception("Could not record chat usage")
 
 
-async def chat_answer_save(
+async def chat_answer_record(
     *,
+    user: Any,
     conversation: Conversation | None,
     text: str,
     sources: list[dict[str, Any]],
     status: str,
     model: ChatModel | None,
+    attempts: Sequence[Attempt],
 ) -> None:
-    """The assistant's message in the conversation (signed-in users only)."""
-    if conversation is None:
-        return
-    message = Message(
-        conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        content=text,
-        sources=sources,
-        status=status,
-        provider=model.provider if model else "",
-        model=model.model if model else "",
-    )
-    table = Conversation._meta.db_table
-    try:
-        await adb.ainsert(message)
-        await adb.aexecute(
-            f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table name
-            [timezone.now(), conversation.pk],
+    """Save the assistant's message (signed-in users' conversations) and a usage row per paid
+    provider tried, in one transaction. Never raises: a failed write is logged."""
+    rows: list[Message | AIUsage] = [
+        _usage_row(user=user, attempt=attempt) for attempt in attempts if attempt.model.paid
+    ]
+    statements: list[tuple[str, Sequence[Any]]] = []
+    if conversation is not None:
+        rows.insert(
+            0,
+            Message(
+                conversation=conversation,
+                role=Message.Role.ASSISTANT,
+                content=text,
+                sources=sources,
+                status=status,
+                provider=model.provider if model else "",
+                model=model.model if model else "",
+            ),
         )
+        table = Conversation._meta.db_table
+        statements.append(
+            (
+                f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table
+                [timezone.now(), conversation.pk],
+            )
+        )
+    if not rows:
+        return
+    try:
+        await adb.ainsert(*rows, then=statements)
     except Exception:
-        logger.exception("Could not save the chat answer")
+        logger.exception("Could not save the chat answer and its usage")

@@ -8,8 +8,6 @@ filter, keeps idle connections alive, and saves the answer and its usage at the 
 including when the learner leaves mid-answer.
 """
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,108 +16,75 @@ from django.utils import translation
 
 from chat.citations import CitationFilter
 from chat.models import Message
-from chat.persistence import Attempt, chat_answer_save, chat_usage_record
+from chat.persistence import chat_answer_record
 from chat.preparation import ChatInput, PreparedChat, achat_budget_check, chat_prepare
-from chat.providers import TextDelta
-from chat.relay import Finished, run_providers
-from chat.wire import HEARTBEAT, source_payload, sse_event
+from chat.relay import IDLE, Failed, Finished, ProviderRelay
+from chat.wire import HEARTBEAT, AnswerEvents, source_payload, sse_event
 from learnwithavi.sanitizer import sanitize
 
 __all__ = ["ChatInput", "PreparedChat", "achat_budget_check", "chat_prepare", "chat_stream"]
 
-logger = logging.getLogger(__name__)
+
+def _cited_sources(prepared: PreparedChat, citations: CitationFilter) -> list[dict[str, Any]]:
+    return [source_payload(n, prepared.prompt.sources[n - 1]) for n in citations.cited]
 
 
 async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
-    """The SSE body: content events, then done or error; heartbeats while the model is silent."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    attempt = Attempt()
-    producer = asyncio.create_task(run_providers(prepared, queue, attempt))
+    """The SSE body: content events, then done or error; heartbeats while the model is silent.
+
+    The answer and the usage rows are written after `done` (or the error) has been sent, and
+    also when the learner leaves mid-answer (the relay then closes the upstream stream).
+    """
+    relay = ProviderRelay(
+        models=prepared.models,
+        prompt=prepared.prompt,
+        first_token_timeout=settings.CHAT_FIRST_TOKEN_TIMEOUT,
+        heartbeat=settings.CHAT_HEARTBEAT_SECONDS,
+        coalesce=settings.CHAT_COALESCE_SECONDS,
+    )
     citations = CitationFilter(len(prepared.prompt.sources))
-    said: list[str] = []
+    answer = AnswerEvents()
     outcome = Message.Status.INTERRUPTED
-    heartbeat = settings.CHAT_HEARTBEAT_SECONDS
+    items = relay.items()
     try:
-        while True:
-            try:
-                async with asyncio.timeout(heartbeat):
-                    item = await queue.get()
-            except TimeoutError:
-                yield HEARTBEAT
-                continue
-            # Tokens that arrived together leave together, as one event.
-            pieces: list[str] = []
-            while isinstance(item, TextDelta):
-                pieces.append(item.text)
-                if queue.empty():
-                    item = None
-                    break
-                item = queue.get_nowait()
-            if pieces:
-                text = citations.feed("".join(pieces))
+        async for item in items:
+            if isinstance(item, str):
+                text = citations.feed(item)
                 if text:
-                    said.append(text)
-                    yield sse_event({"type": "content", "content": text})
-            if item is None:
+                    yield answer.content(text)
+                continue
+            if item is IDLE:
+                yield HEARTBEAT
                 continue
             tail = citations.flush()
             if tail:
-                said.append(tail)
-                yield sse_event({"type": "content", "content": tail})
-            full = "".join(said)
-            sources = [source_payload(n, prepared.prompt.sources[n - 1]) for n in citations.cited]
+                yield answer.content(tail)
             if isinstance(item, Finished):
                 outcome = Message.Status.COMPLETE
-                await chat_answer_save(
-                    conversation=prepared.conversation,
-                    text=full,
-                    sources=sources,
-                    status=outcome,
-                    model=item.model,
+                conversation = prepared.conversation
+                yield answer.done(
+                    sources=_cited_sources(prepared, citations),
+                    provider=item.model.provider,
+                    conversationId=str(conversation.pk) if conversation else None,
                 )
-                await chat_usage_record(user=prepared.user, attempt=attempt, success=True)
-                yield sse_event(
-                    {
-                        "type": "done",
-                        "sources": sources,
-                        "fullContent": full,
-                        "provider": item.model.provider,
-                        "conversationId": str(prepared.conversation.pk)
-                        if prepared.conversation
-                        else None,
-                    }
-                )
-            else:
+            elif isinstance(item, Failed):
                 outcome = Message.Status.FAILED
-                await chat_answer_save(
-                    conversation=prepared.conversation,
-                    text=full,
-                    sources=sources,
-                    status=outcome,
-                    model=attempt.model,
-                )
                 with translation.override(prepared.language):
                     message = sanitize(str(item.message))
                 yield sse_event({"type": "error", "error": message, "code": item.code})
-            return
+            break
     finally:
-        if not producer.done():
-            # The learner left (or the server is stopping): stop paying for tokens at once.
-            producer.cancel()
-            try:
-                await producer
-            except asyncio.CancelledError:
-                pass
-            except Exception:
-                logger.exception("Chat provider task failed while being cancelled")
+        # The learner left (or the server is stopping): stop paying for tokens at once.
+        await items.aclose()
         if outcome == Message.Status.INTERRUPTED:
-            full = "".join(said) + citations.flush()
-            sources = [source_payload(n, prepared.prompt.sources[n - 1]) for n in citations.cited]
-            await chat_answer_save(
-                conversation=prepared.conversation,
-                text=full,
-                sources=sources,
-                status=outcome,
-                model=attempt.model,
-            )
-            await chat_usage_record(user=prepared.user, attempt=attempt, success=True)
+            answer.add(citations.flush())
+        current = relay.current
+        await chat_answer_record(
+            user=prepared.user,
+            conversation=prepared.conversation,
+            text=answer.text,
+            sources=_cited_sources(prepared, citations),
+            status=outcome,
+            model=current.model if current else None,
+            attempts=relay.attempts,
+        )

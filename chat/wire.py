@@ -32,3 +32,42 @@ def source_payload(number: int, hit: SearchHit) -> dict[str, Any]:
 
 def sse_event(payload: dict[str, Any]) -> bytes:
     return f"data: {_encode(payload)}\n\n".encode()
+
+
+_CONTENT_HEAD = b'data: {"type":"content","content":'
+_TAIL = b"}\n\n"
+
+
+class AnswerEvents:
+    """The events of one answer. Each piece is JSON-escaped once: for its content event, and
+    again never (`done`'s `fullContent` joins the escaped pieces)."""
+
+    __slots__ = ("_escaped", "_pieces")
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._escaped: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self._pieces)
+
+    def add(self, text: str) -> str:
+        """Record text that was said without an event of its own (the learner had left)."""
+        self._pieces.append(text)
+        self._escaped.append(_encode(text)[1:-1])
+        return text
+
+    def content(self, text: str) -> bytes:
+        quoted = _encode(text)
+        self._pieces.append(text)
+        self._escaped.append(quoted[1:-1])
+        return _CONTENT_HEAD + quoted.encode() + _TAIL
+
+    def done(self, *, sources: list[dict[str, Any]], **fields: Any) -> bytes:
+        """`{"type":"done","sources":…,"fullContent":…, **fields}` as an event."""
+        head = _encode({"type": "done", "sources": sources})[:-1]
+        rest = _encode(fields)[1:] if fields else "}"
+        separator = "," if fields else ""
+        full = "".join(self._escaped)
+        return f'data: {head},"fullContent":"{full}"{separator}{rest}\n\n'.encode()

@@ -118,9 +118,11 @@ def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
     return sql, params
 
 
-async def ainsert(*instances: Model) -> None:
-    """INSERT the instances (auto_now fields filled by Django) in one transaction."""
+async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:
+    """INSERT the instances (auto_now fields filled by Django) in one transaction, followed
+    by `then`'s statements (sql, params) in the same transaction."""
     statements = [_insert_sql(instance) for instance in instances]
+    statements.extend(then)
     pool = await _pool()
     async with pool.connection() as connection, connection.transaction():
         for sql, params in statements:
