@@ -81,6 +81,9 @@ class ChatModel(Protocol):
     provider: str  # "anthropic", "openai", "local": what `done` and usage rows name
     model: str
     paid: bool  # paid calls write an AIUsage row
+    # A read returns all the text that has arrived (so pausing between reads coalesces it);
+    # False when each read is one upstream chunk, i.e. one token (httpx's chunked decoding).
+    buffered_reads: bool
 
     def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
         """Text deltas (one per read from the vendor), then one StreamEnd. Raises ProviderError."""
@@ -182,12 +185,15 @@ class _VendorChatModel:
 
     provider = ""
     paid = True
+    buffered_reads = True
 
     def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
         self.api_key = api_key
         self.model = model
         self.base_url = base_url
         self._clients = _PerLoopClient()
+        # aiohttp's reader returns everything buffered; httpx yields one HTTP chunk per read.
+        self.buffered_reads = settings.CHAT_HTTP_TRANSPORT != "httpx"
 
     def _client(self) -> Any:
         return self._clients.get(self._make_client)
@@ -409,6 +415,7 @@ class LocalChatModel:
     provider = "local"
     model = "extractive-v1"
     paid = False
+    buffered_reads = True
 
     def __init__(self, *, word_delay: float = 0.0) -> None:
         self.word_delay = word_delay

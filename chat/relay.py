@@ -159,7 +159,8 @@ class ProviderRelay:
                 if first is not None:
                     attempt.tokens = first.tokens
                     yield first.text
-                    async for item in self._rest(stream, attempt):
+                    coalesce = self.coalesce if model.buffered_reads else 0.0
+                    async for item in self._rest(stream, attempt, coalesce):
                         yield item
                 attempt.end(success=True)
                 yield Finished(model, attempt.usage or Usage())
@@ -173,11 +174,12 @@ class ProviderRelay:
         yield _UNAVAILABLE
 
     async def _rest(
-        self, stream: AsyncIterator[StreamEvent], attempt: Attempt
+        self, stream: AsyncIterator[StreamEvent], attempt: Attempt, coalesce: float
     ) -> AsyncIterator[str | _Idle]:
-        """After the first token: read directly, pausing `coalesce` seconds after each text."""
+        """After the first token: read directly, pausing `coalesce` seconds after each text
+        (a provider whose reads return one token each is not paused: it would fall behind)."""
         loop = asyncio.get_running_loop()
-        coalesce, heartbeat = self.coalesce, self.heartbeat
+        heartbeat = self.heartbeat
         said_at = loop.time()
         if coalesce:
             await asyncio.sleep(coalesce)

@@ -124,9 +124,13 @@ async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] =
     statements = [_insert_sql(instance) for instance in instances]
     statements.extend(then)
     pool = await _pool()
-    async with pool.connection() as connection, connection.transaction():
-        for sql, params in statements:
-            await connection.execute(sql, params)
+    async with pool.connection() as connection:
+        if len(statements) == 1:  # autocommit: no BEGIN and COMMIT round trips
+            await connection.execute(*statements[0])
+            return
+        async with connection.transaction():
+            for sql, params in statements:
+                await connection.execute(sql, params)
 
 
 async def aexecute(sql: str, params: Sequence[Any]) -> None:

@@ -571,3 +571,27 @@ async def test_an_openai_error_event_mid_stream_ends_with_an_error(
     assert "".join(e.get("content", "") for e in events) == "Half "
     assert events[-1]["type"] == "error"
     assert events[-1]["code"] == "provider_error"
+
+
+async def test_an_unpublished_video_is_visible_to_its_owner_only_whoever_asks_first(
+    client, hidden_video, other_instructor, student, instructor
+):
+    from rest_framework.authtoken.models import Token
+
+    tokens = {}
+    for user in (student, other_instructor, instructor):
+        tokens[user.pk] = (await Token.objects.acreate(user=user)).key
+    body = {"message": "What is the secret?", "videoId": str(hidden_video.pk)}
+    # Each signed-in user shares the compiled visibility statement with the others.
+    for user, status in (
+        (student, 404),
+        (other_instructor, 200),
+        (instructor, 404),
+        (other_instructor, 200),
+        (student, 404),
+    ):
+        response = await post(client, body, Authorization=f"Bearer {tokens[user.pk]}")
+        assert response.status_code == status, user
+        if status == 200:
+            await read_stream(response)
+    assert (await post(client, body)).status_code == 404  # anonymous

@@ -312,7 +312,7 @@ CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=15.0)
 CHAT_FIRST_TOKEN_TIMEOUT = env.float("CHAT_FIRST_TOKEN_TIMEOUT", default=20.0)
 # Seconds within which the model's tokens leave as one event (fewer writes per answer; 0 = each
 # read from the vendor leaves at once).
-CHAT_COALESCE_SECONDS = env.float("CHAT_COALESCE_SECONDS", default=0.04)
+CHAT_COALESCE_SECONDS = env.float("CHAT_COALESCE_SECONDS", default=0.05)
 # The vendor SDKs' HTTP transport: aiohttp (the SDKs' DefaultAioHttpClient) or httpx.
 CHAT_HTTP_TRANSPORT = env.str("CHAT_HTTP_TRANSPORT", default="aiohttp")
 # Pause between the local answerer's words, so that its answer streams as a model's would.
