@@ -228,12 +228,11 @@ def progress_upsert(
         )
     rows = UserProgress.objects.select_for_update().filter(user=user, video=video)
     progress = rows.first()
-    created = progress is None
+    created = False
     if progress is None:
-        # Two first requests at once: one inserts, the other finds its row (no IntegrityError).
-        UserProgress.objects.bulk_create(
-            [UserProgress(user=user, video=video)], ignore_conflicts=True
-        )
+        # Two first requests at once: the loser's insert waits for the winner's, fails in
+        # get_or_create's savepoint and finds the row, so exactly one request reports creating it.
+        _, created = UserProgress.objects.get_or_create(user=user, video=video)
         progress = rows.get()
     progress.last_position = last_position
     if completed is not None:

@@ -1,5 +1,6 @@
 """Real server processes for tests and benchmarks: uvicorn serving the app on 127.0.0.1."""
 
+import itertools
 import os
 import socket
 import subprocess
@@ -16,11 +17,28 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Each xdist worker picks ports from its own block below Linux's ephemeral range (32768+).
+# A port the kernel hands out for bind(0) may be handed to another worker before our server
+# binds it; a port from this worker's own block is never picked by another worker of the run.
+_PORT_BASE = 20_000
+_PORTS_PER_WORKER = 1_000
+_port_counter = itertools.count()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that is free now and that no other test process of this run picks."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    block = int(worker) % 12 if worker.isdigit() else 0  # 12 blocks fit below 32768
+    first = _PORT_BASE + block * _PORTS_PER_WORKER
+    for _ in range(_PORTS_PER_WORKER):
+        port = first + next(_port_counter) % _PORTS_PER_WORKER
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken by something outside this run
+            return port
+    raise RuntimeError(f"no free port in {first}-{first + _PORTS_PER_WORKER - 1}")
 
 
 def current_database_url() -> str:

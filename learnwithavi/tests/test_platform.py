@@ -71,9 +71,10 @@ def test_production_checks_pass_when_configured():
 @override_settings(ANTHROPIC_API_KEY="", OPENAI_API_KEY="")
 def test_missing_ai_keys_warn_naming_the_local_fallback(capsys):
     call_command("check")
-    err = capsys.readouterr().err + capsys.readouterr().out
-    assert "learnwithavi.W001" in err
-    assert "local extractive answerer" in err
+    output = capsys.readouterr()
+    assert "learnwithavi.W001" in output.err
+    assert "local extractive answerer" in output.err
+    assert "System check identified" in output.err
 
 
 def test_asgi_app_refuses_to_start_with_production_debug():
