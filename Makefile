@@ -88,6 +88,7 @@ bench: install-dev
 	$(PY) bench/retrieval_eval.py
 	$(PY) bench/search_bench.py
 	$(PY) bench/ingest_bench.py
+	npm ci --prefix bench/node_relay --no-audit --no-fund
 	$(PY) bench/chat_load.py
 	$(PY) bench/voice_bench.py
 	$(PY) bench/clerk_bench.py

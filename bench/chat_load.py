@@ -1,18 +1,32 @@
-"""Load on the streaming tutor: N concurrent chats against one uvicorn worker.
+"""Load on the streaming tutor, side by side with bare relays: N concurrent chats per server.
 
-    .venv/bin/python bench/chat_load.py [--concurrency 100 500 1000] [--tokens 100] [--rate 50]
+    .venv/bin/python bench/chat_load.py [--concurrency 100 150 500] [--rounds 3]
+        [--contenders django bare bare-aiohttp node] [--tokens 100] [--rate 50]
 
 Set-up (idempotent): a database of its own (`learnwithavi_bench` on the embedded server, or
 DATABASE_URL), migrated, with the demo course and its transcripts ingested. A fake Anthropic
-server (asyncio, its own process) streams `--tokens` tokens at `--rate` per second. For each N:
-uvicorn serves the app (one worker) with Claude pointed at the fake; a second process opens N
-chats at once over raw sockets on 127.0.0.1 and reports, per chat, time to first byte (the
-status line), time to first token (first content event), stream duration and whether `done`
-arrived. The server's CPU time and peak RSS are read with psutil. The same N chats then go to
-a bare ASGI app (bench/relay_app.py) that relays the same stream through the same SDK, so the
-table shows our overhead as ratios. The same question is asked each time, so its embedding is
-warm in the cache after the first chat. The server uses Django's psycopg pool
-(DATABASE_POOL_SIZE, default here 20; set 0 to compare without it).
+server (asyncio, its own process) streams `--tokens` tokens at `--rate` per second. Each
+contender is one server process relaying that stream; a second process opens N chats at once
+over raw sockets and records, per chat, the time to the status line (TTFB), to the first
+content event (first token), to the end of the stream, and whether `done` arrived.
+
+Contenders (all relay the same fake Claude, one process each):
+- django: our `POST /api/chat` under one uvicorn worker (auth, rate limit, retrieval on the
+  async pool, prompt, citations, usage row); `django-httpx` is the same with
+  CHAT_HTTP_TRANSPORT=httpx (the SDKs' default transport).
+- bare: `bench/relay_app.py`, a bare ASGI app on uvicorn relaying through the `anthropic` SDK
+  on its default httpx transport; `bare-aiohttp`: the same on the SDK's DefaultAioHttpClient.
+- node: `bench/node_relay/relay.js`, the seed's stack (Node, `@anthropic-ai/sdk`) written as
+  the seed's route was (`messages.stream()` into a web ReadableStream), on plain node:http;
+  `node-lean`: the leanest Node relay (`messages.create` written straight to the socket).
+  Both need `npm ci --prefix bench/node_relay` (the Makefile's bench target runs it).
+
+For each round and each N, every contender runs once, in an order rotated per round, so that
+the machine's load at a given moment falls on all of them. Figures are medians over rounds,
+with their range: server CPU per completed chat (psutil, user + system), Postgres CPU per
+chat (the embedded server's processes, reaped ones included), peak RSS, TTFB, first token,
+stream duration ÷ the model's own (stretch) at p50 and p95, and lost chats. Then the ratios
+the issue's targets are stated in.
 """
 
 import argparse
@@ -20,12 +34,14 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 QUESTION = "What is overfitting, and how does regularization help?"
+NODE_RELAY = ROOT / "bench" / "node_relay"
+CONTENDERS = ("django", "django-httpx", "bare", "bare-aiohttp", "node", "node-lean")
 
 
 def free_port() -> int:
@@ -62,8 +80,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
 # --- the database ---------------------------------------------------------------------------
 
 
-def prepare_database() -> tuple[str, str]:
-    """(DATABASE_URL for the servers, the English demo video's id)."""
+def prepare_database() -> tuple[str, str, int | None]:
+    """(DATABASE_URL for the servers, the English demo video's id, the postmaster's pid)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnwithavi.settings.local")
     from django.conf import settings
 
@@ -85,22 +103,25 @@ def prepare_database() -> tuple[str, str]:
     video = course.videos.get(youtube_id="lwaDemoEn01")
     connection.ensure_connection()
     url = current_database_url()
+    postmaster: int | None = None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            data_directory = Path(cursor.fetchone()[0])
+        postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
+    except Exception:  # a remote or managed server: its CPU is not ours to read
+        postmaster = None
     connection.close()
-    return url, str(video.pk)
-
-
-def question_records() -> int:
-    """Question records in the bench database (chat writes one per chat, after the stream)."""
-    from chat.models import QuestionRecord
-
-    return QuestionRecord.objects.count()
+    return url, str(video.pk), postmaster
 
 
 # --- servers ----------------------------------------------------------------------------------
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+def start(
+    command: list[str], env: dict[str, str], port: int, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env})
     wait_for_port(port, process)
     return process
 
@@ -122,20 +143,45 @@ def uvicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]
     return start(command, env, port)
 
 
-class Sampler:
-    """The server's CPU seconds over the run and its peak RSS, sampled every 100 ms."""
+def node(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    node_binary = shutil.which("node") or "node"
+    return start([node_binary, "relay.js"], {**env, "PORT": str(port)}, port, cwd=NODE_RELAY)
+
+
+class CpuMeter:
+    """CPU seconds of a process tree (user + system), including children already reaped."""
 
     def __init__(self, pid: int) -> None:
         import psutil  # type: ignore[import-untyped]  # no stubs installed; bench only
 
+        self.root = psutil.Process(pid)
+
+    def total(self) -> float:
+        import psutil
+
+        times = self.root.cpu_times()
+        seconds = times.user + times.system + times.children_user + times.children_system
+        for child in self.root.children(recursive=True):
+            try:
+                child_times = child.cpu_times()
+            except psutil.Error:
+                continue
+            seconds += child_times.user + child_times.system
+        return float(seconds)
+
+
+class Sampler:
+    """A server's CPU seconds and peak RSS over the run (and Postgres's CPU, when local)."""
+
+    def __init__(self, pid: int, postmaster: int | None) -> None:
+        import psutil
+
         self.process = psutil.Process(pid)
+        self.server = CpuMeter(pid)
+        self.postgres = CpuMeter(postmaster) if postmaster else None
         self.peak_rss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _cpu(self) -> float:
-        times = self.process.cpu_times()
-        return float(times.user + times.system)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -143,14 +189,16 @@ class Sampler:
             self._stop.wait(0.1)
 
     def __enter__(self) -> "Sampler":
-        self.cpu_start = self._cpu()
+        self.cpu_start = self.server.total()
+        self.pg_start = self.postgres.total() if self.postgres else 0.0
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu = self._cpu() - self.cpu_start
+        self.cpu = self.server.total() - self.cpu_start
+        self.pg_cpu = (self.postgres.total() - self.pg_start) if self.postgres else float("nan")
 
 
 # --- the load client (a second process) ---------------------------------------------------------
@@ -249,73 +297,130 @@ def summarise(
     errors = sorted(
         {r.get("error") or f"status {r.get('status')}" for r in results if not r.get("done")}
     )
+    nan = float("nan")
     return {
-        "completed": len(ok),
-        "total": len(results),
-        "ttfb_p50": statistics.median(ttfb) if ttfb else float("nan"),
-        "ttfb_p95": percentile(ttfb, 0.95),
-        "ttft_p50": statistics.median(ttft) if ttft else float("nan"),
-        "ttft_p95": percentile(ttft, 0.95),
-        "stretch_p50": statistics.median(stretch) if stretch else float("nan"),
+        "lost": len(results) - len(ok),
+        "ttfb_p50": 1000 * statistics.median(ttfb) if ttfb else nan,
+        "ttft_p50": 1000 * statistics.median(ttft) if ttft else nan,
+        "ttft_p95": 1000 * percentile(ttft, 0.95),
+        "stretch_p50": statistics.median(stretch) if stretch else nan,
         "stretch_p95": percentile(stretch, 0.95),
-        "cpu_s": sampler.cpu,
-        "cpu_ms_per_chat": 1000 * sampler.cpu / max(1, len(ok)),
+        "cpu_ms": 1000 * sampler.cpu / max(1, len(ok)),
+        "pg_cpu_ms": 1000 * sampler.pg_cpu / max(1, len(ok)),
         "rss_mb": sampler.peak_rss / 2**20,
         "errors": errors[:3],
     }
 
 
-def table(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
+METRICS: list[tuple[str, str, str]] = [
+    # (key, column title, format)
+    ("cpu_ms", "server CPU ms/chat", "{:.1f}"),
+    ("pg_cpu_ms", "Postgres CPU ms/chat", "{:.1f}"),
+    ("rss_mb", "peak RSS MB", "{:.0f}"),
+    ("ttfb_p50", "TTFB p50 ms", "{:.0f}"),
+    ("ttft_p50", "first token p50 ms", "{:.0f}"),
+    ("ttft_p95", "first token p95 ms", "{:.0f}"),
+    ("stretch_p50", "stretch p50", "{:.2f}"),
+    ("stretch_p95", "stretch p95", "{:.2f}"),
+    ("lost", "lost chats", "{:.0f}"),
+]
+
+
+def median_range(values: list[float], fmt: str) -> str:
+    values = [v for v in values if v == v]  # drop NaN
+    if not values:
+        return "-"
+    middle = fmt.format(statistics.median(values))
+    if len(values) == 1:
+        return middle
+    return f"{middle} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
+
+def table(runs: dict[tuple[int, str], list[dict[str, Any]]], contenders: list[str]) -> str:
     lines = [
-        "| N | app | done | TTFB p50 / p95 (ms) | TTFT p50 / p95 (ms) | duration ÷ model p50 / p95 "
-        "| CPU s (ms/chat) | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| N | server | " + " | ".join(title for _, title, _ in METRICS) + " |",
+        "|---|---|" + "---|" * len(METRICS),
     ]
-    for count, app, s in rows:
-        lines.append(
-            f"| {count} | {app} | {s['completed']}/{s['total']} "
-            f"| {1000 * s['ttfb_p50']:.1f} / {1000 * s['ttfb_p95']:.1f} "
-            f"| {1000 * s['ttft_p50']:.0f} / {1000 * s['ttft_p95']:.0f} "
-            f"| {s['stretch_p50']:.2f} / {s['stretch_p95']:.2f} "
-            f"| {s['cpu_s']:.1f} ({s['cpu_ms_per_chat']:.1f}) | {s['rss_mb']:.0f} |"
-        )
+    for count in sorted({c for c, _ in runs}):
+        for name in contenders:
+            rounds = runs.get((count, name))
+            if not rounds:
+                continue
+            cells = [median_range([r[key] for r in rounds], fmt) for key, _, fmt in METRICS]
+            lines.append(f"| {count} | {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def ratios(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
-    by = {(count, app): s for count, app, s in rows}
-    lines = [
-        "| N | CPU per chat ÷ bare | TTFB p50 ÷ bare | duration p95 ÷ model |",
-        "|---|---|---|---|",
-    ]
-    for count in sorted({c for c, _, _ in rows}):
-        django, bare = by.get((count, "django")), by.get((count, "bare"))
-        if not django or not bare:
-            continue
-        lines.append(
-            f"| {count} | {django['cpu_ms_per_chat'] / max(bare['cpu_ms_per_chat'], 1e-9):.2f}x "
-            f"| {django['ttfb_p50'] / max(bare['ttfb_p50'], 1e-9):.1f}x "
-            f"| {django['stretch_p95']:.2f}x |"
+def ratio_cell(
+    runs: dict[tuple[int, str], list[dict[str, Any]]], count: int, a: str, b: str, key: str
+) -> tuple[str, float]:
+    """Median and range over rounds of a's figure ÷ b's measured in the same round."""
+    pairs = list(zip(runs.get((count, a), []), runs.get((count, b), []), strict=False))
+    values = [x[key] / y[key] for x, y in pairs if y[key] and x[key] == x[key]]
+    if not values:
+        return "-", float("nan")
+    return median_range(values, "{:.2f}") + "x", statistics.median(values)
+
+
+def targets(runs: dict[tuple[int, str], list[dict[str, Any]]], model_seconds: float) -> str:
+    rows: list[tuple[str, str, str]] = []
+
+    def check(value: float, limit: float) -> str:
+        if value != value:
+            return "not measured"
+        return "met" if value <= limit else "missed"
+
+    if (100, "django") in runs:
+        anchors = (("node", 0.7), ("bare-aiohttp", 1.3), ("node-lean", None), ("bare", None))
+        for anchor, limit in anchors:
+            cell, value = ratio_cell(runs, 100, "django", anchor, "cpu_ms")
+            target = f"≤ {limit}x" if limit else "(for the record)"
+            verdict = check(value, limit) if limit else ""
+            rows.append((f"CPU per chat at N=100, django ÷ {anchor}", cell, f"{target} {verdict}"))
+        for anchor, limit in (("bare", 1.5), ("bare-aiohttp", 1.5)):
+            cell, value = ratio_cell(runs, 100, "django", anchor, "ttft_p50")
+            rows.append(
+                (
+                    f"first token p50 at N=100, django ÷ {anchor}",
+                    cell,
+                    f"≤ {limit}x {check(value, limit)}",
+                )
+            )
+    if (150, "django") in runs:
+        values = [r["stretch_p95"] for r in runs[(150, "django")]]
+        rows.append(
+            (
+                "stretch p95 at N=150, django",
+                median_range(values, "{:.2f}"),
+                f"≤ 1.5 {check(statistics.median(values), 1.5)}",
+            )
         )
+    if (500, "django") in runs:
+        lost = [r["lost"] for r in runs[(500, "django")]]
+        rows.append(
+            (
+                "chats lost at N=500, django (every round)",
+                " / ".join(str(v) for v in lost),
+                "0 " + ("met" if not any(lost) else "missed"),
+            )
+        )
+    lines = ["| target | measured (median, range over rounds) | |", "|---|---|---|"]
+    lines.extend(f"| {a} | {b} | {c} |" for a, b, c in rows)
     return "\n".join(lines)
 
 
 def main(options: argparse.Namespace) -> None:
     raise_file_limit()
-    database_url, video_id = prepare_database()
+    database_url, video_id, postmaster = prepare_database()
+    contenders: list[str] = list(options.contenders)
+    if not (NODE_RELAY / "node_modules").is_dir():
+        print("node relays skipped: run `npm ci --prefix bench/node_relay` first", flush=True)
+        contenders = [name for name in contenders if not name.startswith("node")]
     fake_port = free_port()
+    fake_command = [PYTHON, "-m", "testing.fake_anthropic", "--port", str(fake_port)]
+    fake_command += ["--tokens", str(options.tokens), "--rate", str(options.rate)]
     fake = start(
-        [
-            PYTHON,
-            "-m",
-            "testing.fake_anthropic",
-            "--port",
-            str(fake_port),
-            "--tokens",
-            str(options.tokens),
-            "--rate",
-            str(options.rate),
-        ],
+        fake_command,
         {},
         fake_port,
     )
@@ -333,50 +438,81 @@ def main(options: argparse.Namespace) -> None:
         "DATABASE_POOL_SIZE": os.environ.get("DATABASE_POOL_SIZE", "20"),
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    body = {"message": QUESTION, "videoId": video_id, "position": 42}
-    rows: list[tuple[int, str, dict[str, Any]]] = []
+    servers: dict[str, tuple[Callable[[int], subprocess.Popen[bytes]], str]] = {
+        "django": (lambda port: uvicorn("learnwithavi.asgi:application", port, env), "/api/chat"),
+        "django-httpx": (
+            lambda port: uvicorn(
+                "learnwithavi.asgi:application", port, {**env, "CHAT_HTTP_TRANSPORT": "httpx"}
+            ),
+            "/api/chat",
+        ),
+        "bare": (lambda port: uvicorn("bench.relay_app:app", port, env), "/"),
+        "bare-aiohttp": (
+            lambda port: uvicorn(
+                "bench.relay_app:app", port, {**env, "RELAY_TRANSPORT": "aiohttp"}
+            ),
+            "/",
+        ),
+        "node": (lambda port: node(port, env), "/"),
+        "node-lean": (lambda port: node(port, {**env, "NODE_RELAY_STYLE": "lean"}), "/"),
+    }
+    body = {"message": QUESTION, "videoId": video_id}
+    runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
     try:
-        for count in options.concurrency:
-            for app, module, path in (
-                ("django", "learnwithavi.asgi:application", "/api/chat"),
-                ("bare", "bench.relay_app:app", "/"),
-            ):
-                port = free_port()
-                server = uvicorn(module, port, env)
-                try:
-                    load(port, path, body, 3)  # warm: imports, the embedding cache, connections
-                    records_before = question_records()
-                    with Sampler(server.pid) as sampler:
-                        results = load(port, path, body, count)
-                finally:
-                    stop(server)
-                if app == "django":  # every chat records its question, after its last byte
-                    print(f"N={count}: {question_records() - records_before} question records")
-                summary = summarise(results, sampler, model_seconds)
-                rows.append((count, app, summary))
-                print(
-                    f"N={count} {app}: {summary['completed']}/{count} done, "
-                    f"TTFB p50 {1000 * summary['ttfb_p50']:.1f} ms, "
-                    f"duration p95 {summary['stretch_p95']:.2f}x model, "
-                    f"CPU {summary['cpu_ms_per_chat']:.1f} ms/chat"
-                    + (f", errors {summary['errors']}" if summary["errors"] else ""),
-                    flush=True,
-                )
+        for round_index in range(options.rounds):
+            shift = round_index % len(contenders)
+            order = contenders[shift:] + contenders[:shift]
+            for count in options.concurrency:
+                for name in order:
+                    launch, path = servers[name]
+                    port = free_port()
+                    server = launch(port)
+                    try:
+                        # Warm, as a server in service is: imports, the embedding cache, and a
+                        # burst that opens the database pool's and the SDK's connections.
+                        load(port, path, body, 3)
+                        load(port, path, body, 20)
+                        time.sleep(0.5)
+                        with Sampler(server.pid, postmaster if "django" in name else None) as s:
+                            results = load(port, path, body, count)
+                    finally:
+                        stop(server)
+                    summary = summarise(results, s, model_seconds)
+                    runs.setdefault((count, name), []).append(summary)
+                    print(
+                        f"round {round_index + 1} N={count} {name}: lost {summary['lost']}, "
+                        f"CPU {summary['cpu_ms']:.1f} ms/chat, "
+                        f"first token p50 {summary['ttft_p50']:.0f} ms, "
+                        f"stretch p95 {summary['stretch_p95']:.2f}"
+                        + (f", errors {summary['errors']}" if summary["errors"] else ""),
+                        flush=True,
+                    )
     finally:
         stop(fake)
+    load_average = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print()
     print(
-        f"One uvicorn worker; fake Claude streams {options.tokens} tokens at {options.rate:g}/s "
-        f"({model_seconds:.2f} s); {os.cpu_count()} CPUs shared by server, fake and client."
+        f"One server process each; fake Claude streams {options.tokens} tokens at "
+        f"{options.rate:g}/s ({model_seconds:.2f} s); {os.cpu_count()} CPUs shared by server, "
+        f"fake, client (and whatever else runs: load average now {load_average}). "
+        f"{options.rounds} rounds, contenders interleaved; medians (range)."
     )
-    print(table(rows))
     print()
-    print(ratios(rows))
+    print(table(runs, contenders))
+    print()
+    print(targets(runs, model_seconds))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[100, 150, 500])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--contenders",
+        nargs="+",
+        choices=CONTENDERS,
+        default=["django", "bare", "bare-aiohttp", "node", "node-lean"],
+    )
     parser.add_argument("--tokens", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)

@@ -2,7 +2,8 @@
 
 No Django, no database, no retrieval: read the request, stream Claude's answer through the
 same `anthropic` SDK from the same fake server, write each delta as the same SSE event. What
-the real endpoint costs beyond this is our overhead.
+the real endpoint costs beyond this is our overhead. RELAY_TRANSPORT=aiohttp puts the SDK on
+its DefaultAioHttpClient (the transport the chat uses by default), else the SDK's httpx.
 """
 
 import json
@@ -12,7 +13,14 @@ from typing import Any
 import anthropic
 
 client = anthropic.AsyncAnthropic(
-    api_key="sk-ant-bench", base_url=os.environ["ANTHROPIC_BASE_URL"], max_retries=0
+    api_key="sk-ant-bench",
+    base_url=os.environ["ANTHROPIC_BASE_URL"],
+    max_retries=0,
+    http_client=(
+        anthropic.DefaultAioHttpClient()
+        if os.environ.get("RELAY_TRANSPORT") == "aiohttp"
+        else anthropic.DefaultAsyncHttpxClient()
+    ),
 )
 
 

@@ -38,9 +38,17 @@ class Usage:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextDelta:
+    """Text that arrived in one read from the vendor: `tokens` deltas joined."""
+
     text: str
+    tokens: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """The vendor's own keep-alive (Anthropic's `ping`): the stream is alive but silent."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class UsageUpdate:
     usage: Usage
 
 
-StreamEvent = TextDelta | UsageUpdate | StreamEnd
+StreamEvent = TextDelta | KeepAlive | UsageUpdate | StreamEnd
 
 
 class ProviderError(Exception):
@@ -73,25 +81,36 @@ class ChatModel(Protocol):
     provider: str  # "anthropic", "openai", "local": what `done` and usage rows name
     model: str
     paid: bool  # paid calls write an AIUsage row
+    # A read returns all the text that has arrived (so pausing between reads coalesces it);
+    # False when each read is one upstream chunk, i.e. one token (httpx's chunked decoding).
+    buffered_reads: bool
 
     def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
-        """Text deltas, then one StreamEnd. Raises ProviderError."""
+        """Text deltas (one per read from the vendor), then one StreamEnd. Raises ProviderError."""
         ...
 
 
 _RETRYABLE_STREAM_ERRORS = {"overloaded_error", "api_error", "rate_limit_error"}
 
 
-async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[str, bytes]]:
-    """(event name, data) of each Server-Sent Event in a byte stream; comments skipped."""
-    buffer = b""
-    async for chunk in chunks:
-        buffer += chunk
+class SSEParser:
+    """The Server-Sent Events of a byte stream, fed one read at a time; comments skipped."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, chunk: bytes) -> list[tuple[str, bytes]]:
+        """(event name, data) of each event the bytes so far complete."""
+        buffer = self._buffer + chunk
         if b"\n\n" not in buffer and b"\r\n\r\n" not in buffer:
-            continue
+            self._buffer = buffer
+            return []
         if b"\r" in buffer:
             buffer = buffer.replace(b"\r\n", b"\n")
-        *frames, buffer = buffer.split(b"\n\n")
+        *frames, self._buffer = buffer.split(b"\n\n")
+        events: list[tuple[str, bytes]] = []
         for frame in frames:
             event = ""
             data: list[bytes] = []
@@ -101,11 +120,26 @@ async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[str, b
                 elif line.startswith(b"event:"):
                     event = line[6:].strip().decode()
             if data:
-                yield event, b"\n".join(data)
+                events.append((event, b"\n".join(data)))
+        return events
+
+
+async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[str, bytes]]:
+    """(event name, data) of each Server-Sent Event in a byte stream; comments skipped."""
+    parser = SSEParser()
+    async for chunk in chunks:
+        for event in parser.feed(chunk):
+            yield event
 
 
 def _retryable_status(status: int) -> bool:
     return status in {408, 409, 429} or status >= 500
+
+
+# Every SDK client made on an event loop, so that `aclose_clients` can close them all.
+_loop_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _PerLoopClient:
@@ -121,6 +155,7 @@ class _PerLoopClient:
         client = self._clients.get(loop)
         if client is None:
             client = self._clients[loop] = make()
+            _loop_clients.setdefault(loop, []).append(client)
         return client
 
 
@@ -131,18 +166,34 @@ def _timeout() -> Any:
     return httpx2.Timeout(connect=5.0, read=first_token, write=10.0, pool=5.0)
 
 
+def _http_client(vendor: Any) -> Any:
+    """The SDK's HTTP client on the transport `CHAT_HTTP_TRANSPORT` names.
+
+    `aiohttp` (the default): the SDK's own `DefaultAioHttpClient`, which reads a stream for
+    about half the CPU of the default httpx transport. The timeouts carry over (connect, the
+    read timeout as aiohttp's per-read `sock_read`, pool as its total connect time), and so do
+    the connection limits. `httpx` keeps the SDK's default transport.
+    """
+    if settings.CHAT_HTTP_TRANSPORT == "httpx":
+        return vendor.DefaultAsyncHttpxClient(timeout=_timeout())
+    return vendor.DefaultAioHttpClient(timeout=_timeout())
+
+
 class _VendorChatModel:
     """A paid vendor reached through its SDK: one async client per event loop, no SDK retries
     (failover to the next provider is ours to decide, and only before the first token)."""
 
     provider = ""
     paid = True
+    buffered_reads = True
 
     def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
         self.api_key = api_key
         self.model = model
         self.base_url = base_url
         self._clients = _PerLoopClient()
+        # aiohttp's reader returns everything buffered; httpx yields one HTTP chunk per read.
+        self.buffered_reads = settings.CHAT_HTTP_TRANSPORT != "httpx"
 
     def _client(self) -> Any:
         return self._clients.get(self._make_client)
@@ -160,7 +211,11 @@ class AnthropicChatModel(_VendorChatModel):
         import anthropic
 
         return anthropic.AsyncAnthropic(
-            api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=_timeout()
+            api_key=self.api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=_timeout(),
+            http_client=_http_client(anthropic),
         )
 
     def request(self, prompt: ChatPrompt) -> dict[str, Any]:
@@ -187,38 +242,51 @@ class AnthropicChatModel(_VendorChatModel):
         usage: dict[str, int] = {}
         stop_reason: str | None = None
         stopped = False
+        loads = json.loads
+        parser = SSEParser()
         try:
             # The SDK makes the request (auth, headers, status errors); the events are read
             # raw: its typed model per token costs more CPU than the rest of the relay.
             response = await self._client().messages.create(**self.request(prompt), stream=True)
             async with response:
-                async for event, data in sse_events(response.response.aiter_bytes()):
-                    if event == "content_block_delta":
-                        delta = json.loads(data)["delta"]
-                        if delta.get("type") == "text_delta" and delta.get("text"):
-                            yield TextDelta(delta["text"])
-                    elif event == "message_start":
-                        start = json.loads(data)["message"].get("usage") or {}
-                        usage["input_tokens"] = start.get("input_tokens") or 0
-                        usage["cache_read_tokens"] = start.get("cache_read_input_tokens") or 0
-                        usage["cache_write_tokens"] = start.get("cache_creation_input_tokens") or 0
-                        usage["output_tokens"] = start.get("output_tokens") or 0
-                        yield UsageUpdate(Usage(**usage))
-                    elif event == "message_delta":
-                        payload = json.loads(data)
-                        usage["output_tokens"] = (payload.get("usage") or {}).get(
-                            "output_tokens"
-                        ) or usage.get("output_tokens", 0)
-                        stop_reason = (payload.get("delta") or {}).get("stop_reason")
-                    elif event == "message_stop":
-                        stopped = True
-                    elif event == "error":
-                        kind = (json.loads(data).get("error") or {}).get("type", "")
-                        raise ProviderError(
-                            f"anthropic stream error {kind}",
-                            provider=self.provider,
-                            retryable=kind in _RETRYABLE_STREAM_ERRORS,
-                        )
+                async for chunk in response.response.aiter_bytes():
+                    texts: list[str] = []
+                    for event, data in parser.feed(chunk):
+                        if event == "content_block_delta":
+                            delta = loads(data)["delta"]
+                            if delta.get("type") == "text_delta" and delta.get("text"):
+                                texts.append(delta["text"])
+                        elif event == "ping":
+                            yield KeepAlive()
+                        elif event == "message_start":
+                            start = loads(data)["message"].get("usage") or {}
+                            usage["input_tokens"] = start.get("input_tokens") or 0
+                            usage["cache_read_tokens"] = start.get("cache_read_input_tokens") or 0
+                            usage["cache_write_tokens"] = (
+                                start.get("cache_creation_input_tokens") or 0
+                            )
+                            usage["output_tokens"] = start.get("output_tokens") or 0
+                            yield UsageUpdate(Usage(**usage))
+                        elif event == "message_delta":
+                            payload = loads(data)
+                            usage["output_tokens"] = (payload.get("usage") or {}).get(
+                                "output_tokens"
+                            ) or usage.get("output_tokens", 0)
+                            stop_reason = (payload.get("delta") or {}).get("stop_reason")
+                        elif event == "message_stop":
+                            stopped = True
+                        elif event == "error":
+                            if texts:  # what arrived before the error is still said
+                                yield TextDelta("".join(texts), len(texts))
+                                texts = []
+                            kind = (loads(data).get("error") or {}).get("type", "")
+                            raise ProviderError(
+                                f"anthropic stream error {kind}",
+                                provider=self.provider,
+                                retryable=kind in _RETRYABLE_STREAM_ERRORS,
+                            )
+                    if texts:
+                        yield TextDelta(texts[0] if len(texts) == 1 else "".join(texts), len(texts))
         except anthropic.APIStatusError as error:
             raise ProviderError(
                 f"anthropic {error.status_code}",
@@ -251,7 +319,11 @@ class OpenAIChatModel(_VendorChatModel):
         import openai
 
         return openai.AsyncOpenAI(
-            api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=_timeout()
+            api_key=self.api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=_timeout(),
+            http_client=_http_client(openai),
         )
 
     def request(self, prompt: ChatPrompt) -> dict[str, Any]:
@@ -268,30 +340,55 @@ class OpenAIChatModel(_VendorChatModel):
         }
 
     async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
+        import httpx2
         import openai
 
         usage = Usage()
         stop_reason: str | None = None
+        loads = json.loads
+        parser = SSEParser()
+        finished = False
         try:
+            # As for Anthropic: the SDK makes the request, the chunks are read raw (its typed
+            # ChatCompletionChunk per token costs more than the relay).
             response = await self._client().chat.completions.create(
                 **self.request(prompt), stream=True
             )
             async with response:
-                async for chunk in response:
-                    for choice in chunk.choices:
-                        text = choice.delta.content if choice.delta else None
-                        if text:
-                            yield TextDelta(text)
-                        if choice.finish_reason:
-                            stop_reason = choice.finish_reason
-                    if chunk.usage is not None:
-                        details = chunk.usage.prompt_tokens_details
-                        cached = (details.cached_tokens or 0) if details else 0
-                        usage = Usage(
-                            input_tokens=chunk.usage.prompt_tokens - cached,
-                            output_tokens=chunk.usage.completion_tokens,
-                            cache_read_tokens=cached,
-                        )
+                async for raw in response.response.aiter_bytes():
+                    texts: list[str] = []
+                    for _event, data in parser.feed(raw):
+                        if finished or data.startswith(b"[DONE]"):
+                            finished = True
+                            continue
+                        chunk = loads(data)
+                        if chunk.get("error"):
+                            if texts:  # what arrived before the error is still said
+                                yield TextDelta("".join(texts), len(texts))
+                                texts = []
+                            kind = str((chunk["error"] or {}).get("type") or "")
+                            raise ProviderError(
+                                f"openai stream error {kind}",
+                                provider=self.provider,
+                                retryable=kind in {"server_error", "rate_limit_exceeded"},
+                            )
+                        for choice in chunk.get("choices") or ():
+                            text = (choice.get("delta") or {}).get("content")
+                            if text:
+                                texts.append(text)
+                            if choice.get("finish_reason"):
+                                stop_reason = choice["finish_reason"]
+                        if chunk.get("usage"):
+                            counts = chunk["usage"]
+                            details = counts.get("prompt_tokens_details") or {}
+                            cached = details.get("cached_tokens") or 0
+                            usage = Usage(
+                                input_tokens=(counts.get("prompt_tokens") or 0) - cached,
+                                output_tokens=counts.get("completion_tokens") or 0,
+                                cache_read_tokens=cached,
+                            )
+                    if texts:
+                        yield TextDelta(texts[0] if len(texts) == 1 else "".join(texts), len(texts))
         except openai.APIStatusError as error:
             raise ProviderError(
                 f"openai {error.status_code}",
@@ -299,9 +396,13 @@ class OpenAIChatModel(_VendorChatModel):
                 retryable=_retryable_status(error.status_code),
                 status=error.status_code,
             ) from error
-        except openai.APIConnectionError as error:
+        except (openai.APIConnectionError, httpx2.TransportError) as error:  # timeouts too
             raise ProviderError(
                 "openai connection failed", provider=self.provider, retryable=True
+            ) from error
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ProviderError(
+                "openai sent an unreadable chunk", provider=self.provider, retryable=False
             ) from error
         if stop_reason is None:
             raise ProviderError("openai stream ended early", provider=self.provider, retryable=True)
@@ -314,16 +415,33 @@ class LocalChatModel:
     provider = "local"
     model = "extractive-v1"
     paid = False
+    buffered_reads = True
 
     def __init__(self, *, word_delay: float = 0.0) -> None:
         self.word_delay = word_delay
 
     async def stream(self, prompt: ChatPrompt) -> AsyncIterator[StreamEvent]:
         answer = compose_answer(prompt.question, prompt.sources)
-        words = answer.split(" ")
-        for index, word in enumerate(words):
-            yield TextDelta(word if index == len(words) - 1 else word + " ")
-            await asyncio.sleep(self.word_delay)
+        words = [word + " " for word in answer.split(" ")]
+        words[-1] = words[-1][:-1]
+        delay = self.word_delay
+        if not delay:
+            for word in words:
+                yield TextDelta(word)
+                await asyncio.sleep(0)
+        else:
+            # Word n is due n delays after the start; a reader that comes back later (the
+            # relay pauses between reads to coalesce) gets every word due by then at once.
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            sent = 0
+            while sent < len(words):
+                due = min(len(words), int((loop.time() - started) / delay) + 1)
+                if due <= sent:
+                    await asyncio.sleep(started + sent * delay - loop.time())
+                    continue
+                yield TextDelta("".join(words[sent:due]), due - sent)
+                sent = due
         yield StreamEnd(Usage(output_tokens=len(words)), "end_turn")
 
 
@@ -362,6 +480,12 @@ def get_chat_models() -> Sequence[ChatModel]:
         settings.CHAT_LOCAL_FALLBACK,
         settings.CHAT_LOCAL_WORD_DELAY,
     )
+
+
+async def aclose_clients() -> None:
+    """Close the vendor clients of the running event loop (tests, shutdown)."""
+    for client in _loop_clients.pop(asyncio.get_running_loop(), []):
+        await client.close()
 
 
 def elapsed_ms(started: float) -> int:

@@ -186,11 +186,16 @@ def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
     return sql, params
 
 
-async def ainsert(*instances: Model) -> None:
-    """INSERT the instances (auto_now fields filled by Django) in one transaction."""
+async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:
+    """INSERT the instances (auto_now fields filled by Django) in one transaction, followed
+    by `then`'s statements (sql, params) in the same transaction."""
     statements = [_insert_sql(instance) for instance in instances]
+    statements.extend(then)
 
     async def insert(connection: Any) -> None:
+        if len(statements) == 1:  # autocommit: no BEGIN and COMMIT round trips
+            await connection.execute(*statements[0])
+            return
         async with connection.transaction():
             for sql, params in statements:
                 await connection.execute(sql, params)

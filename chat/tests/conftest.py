@@ -39,6 +39,15 @@ def _async_clean_up(close_async_pool, close_async_test_connections):
 
 
 @pytest.fixture(autouse=True)
+async def _close_vendor_clients():
+    """The SDK clients (aiohttp sessions) belong to the test's event loop: close them with it."""
+    yield
+    from chat.providers import aclose_clients
+
+    await aclose_clients()
+
+
+@pytest.fixture(autouse=True)
 def _quick_local_answers(settings):
     settings.CHAT_LOCAL_WORD_DELAY = 0.0
     settings.ANTHROPIC_API_KEY = ""

@@ -75,3 +75,49 @@ def test_a_whole_answer_over_real_sockets(video):
     assert done["type"] == "done"
     assert done["provider"] == "local"
     assert "Dropout randomly switches off neurons" in done["fullContent"]
+
+
+def test_leaving_mid_answer_cancels_the_openai_fallback_stream(video, student_token):
+    from testing.fake_anthropic import overloaded
+    from testing.fake_openai_chat import FakeOpenAIChat
+
+    with (
+        FakeAnthropic() as claude,
+        FakeOpenAIChat(answer=lambda body: LONG_ANSWER, token_interval=0.02) as fake,
+    ):
+        claude.fail_next(overloaded())
+        env = {
+            "ANTHROPIC_API_KEY": "sk-ant-test-key-000000",
+            "ANTHROPIC_BASE_URL": claude.base_url,
+            "OPENAI_API_KEY": "sk-test-openai-0000000000000000",
+            "OPENAI_BASE_URL": fake.base_url + "/v1",
+            "CHAT_LOCAL_FALLBACK": "false",
+        }
+        with uvicorn_server(env) as base_url:
+            received = ""
+            with httpx.stream(
+                "POST",
+                f"{base_url}/api/chat",
+                json={"message": "What is overfitting?", "videoId": str(video.pk)},
+                headers={"Authorization": f"Bearer {student_token}"},
+                timeout=30,
+            ) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        received += json.loads(line[6:])["content"]
+                        if len(received.split()) >= 5:
+                            break
+            assert wait_for(lambda: fake.streams and fake.streams[0].abandoned)
+            assert not fake.streams[0].completed
+            assert fake.streams[0].events_sent < len(LONG_ANSWER.split())
+            assert wait_for(
+                lambda: Message.objects.filter(
+                    role="assistant", status=Message.Status.INTERRUPTED
+                ).exists()
+            )
+    saved = Message.objects.get(role="assistant")
+    assert saved.provider == "openai"
+    assert saved.content.startswith(received.strip())
+    usage = {row.provider: row for row in AIUsage.objects.all()}
+    assert usage["anthropic"].success is False
+    assert 5 <= usage["openai"].output_tokens < 300

@@ -424,6 +424,11 @@ CHAT_LOCAL_FALLBACK = env.bool("CHAT_LOCAL_FALLBACK", default=True)
 CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=15.0)
 # Seconds a provider may take to its first token before the next one is tried.
 CHAT_FIRST_TOKEN_TIMEOUT = env.float("CHAT_FIRST_TOKEN_TIMEOUT", default=20.0)
+# Seconds within which the model's tokens leave as one event (fewer writes per answer; 0 = each
+# read from the vendor leaves at once).
+CHAT_COALESCE_SECONDS = env.float("CHAT_COALESCE_SECONDS", default=0.05)
+# The vendor SDKs' HTTP transport: aiohttp (the SDKs' DefaultAioHttpClient) or httpx.
+CHAT_HTTP_TRANSPORT = env.str("CHAT_HTTP_TRANSPORT", default="aiohttp")
 # Pause between the local answerer's words, so that its answer streams as a model's would.
 CHAT_LOCAL_WORD_DELAY = env.float("CHAT_LOCAL_WORD_DELAY", default=0.03)
 # Conversation history sent to the model, in (estimated) tokens; older turns are dropped.
