@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0004_verbose_names'),
+        ('courses', '0005_video_transcript_progress'),
     ]
 
     operations = [
