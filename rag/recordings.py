@@ -181,6 +181,7 @@ def recording_upload(
         partial = stored.with_suffix(".part")
         shutil.copyfile(path, partial)  # streams in blocks
         partial.replace(stored)
+    previous = (video.transcript_status, video.transcript_error, video.updated_at)
     with transaction.atomic():
         source = TranscriptSource.objects.create(
             video=video,
@@ -200,10 +201,11 @@ def recording_upload(
         )
         video.transcript_status = TranscriptStatus.PENDING
         if not run_inline:
-            from rag.tasks import transcribe_recording
+            from rag.services import _ingest_enqueue
 
             source_id = source.pk
-            transaction.on_commit(lambda: transcribe_recording.delay(source_id))
+            # With the broker down, the upload is taken back and a 503 raised (as for text).
+            transaction.on_commit(lambda: _ingest_enqueue(source_id, video.pk, previous))
     if run_inline:
         recording_transcribe(source_id=source.pk)
         source.refresh_from_db()

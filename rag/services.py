@@ -137,10 +137,9 @@ def _ingest_enqueue(source_id: int, video_id: Any, previous: tuple[str, str, Any
     """
     from kombu.exceptions import KombuError
 
-    from rag.tasks import ingest_transcript
-
+    fmt = TranscriptSource.objects.filter(pk=source_id).values_list("format", flat=True).first()
     try:
-        ingest_transcript.delay(source_id)
+        transcript_job(fmt or "").delay(source_id)
     except (KombuError, OSError) as error:
         outages.record("broker_unavailable", error)
         status, message, updated_at = previous
@@ -150,6 +149,14 @@ def _ingest_enqueue(source_id: int, video_id: Any, previous: tuple[str, str, Any
                 transcript_status=status, transcript_error=message, updated_at=updated_at
             )
         raise BrokerUnavailable() from error
+
+
+def transcript_job(fmt: str) -> Any:
+    """The Celery task that processes an upload of this format: a recording is transcribed
+    first (its text is empty until then), any other upload is ingested."""
+    from rag.tasks import ingest_transcript, transcribe_recording
+
+    return transcribe_recording if fmt == TranscriptSource.Format.RECORDING else ingest_transcript
 
 
 def _reusable_vectors(video_id: Any, model_id: str) -> dict[str, list[float]]:
@@ -300,13 +307,12 @@ def transcripts_requeue_stuck() -> SweepResult:
                 _video_status(video_id, TranscriptStatus.FAILED, message)
                 result.failed.append(source.pk)
             else:
-                from rag.tasks import ingest_transcript
-
+                job = transcript_job(source.format)
                 TranscriptSource.objects.filter(pk=source.pk).update(
                     status=TranscriptSource.Status.PENDING
                 )
                 _video_status(video_id, TranscriptStatus.PENDING)
-                transaction.on_commit(functools.partial(ingest_transcript.delay, source.pk))
+                transaction.on_commit(functools.partial(job.delay, source.pk))
                 result.requeued.append(source.pk)
     if result.requeued or result.failed or result.settled:
         logger.warning(
