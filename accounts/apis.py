@@ -25,30 +25,10 @@ from accounts.services import ClerkEvent, clerk_webhook_process, token_obtain, t
 from learnwithavi.errors import ApplicationError, PermissionDenied, ServiceUnavailable
 from learnwithavi.openapi import ErrorExample, errors
 
-ERROR_SCHEMA = inline_serializer(
-    "AccountsApiError",
-    {
-        "error": serializers.CharField(help_text="User-friendly, translated message"),
-        "code": serializers.CharField(help_text="Stable machine-readable code"),
-        "details": serializers.JSONField(required=False, help_text="Only in DEBUG"),
-        "timestamp": serializers.DateTimeField(),
-    },
-)
-
 
 def _error(description: str, code: str, message: str, status: int) -> OpenApiResponse:
-    return OpenApiResponse(
-        ERROR_SCHEMA,
-        description=description,
-        examples=[
-            OpenApiExample(
-                code,
-                value={"error": message, "code": code, "timestamp": "2026-01-01T12:00:00Z"},
-                status_codes=[status],
-                response_only=True,
-            )
-        ],
-    )
+    """One documented error of these views, in the shared Error shape (learnwithavi.openapi)."""
+    return errors(ErrorExample(status, code, message))[status]
 
 
 INVALID_CREDENTIALS = ErrorExample(401, "invalid_credentials", "Sign in to do this.")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from chat.models import AnswerFeedback
 from chat.questions import MAX_FEEDBACK_COMMENT_CHARS, answer_feedback_set
 from chat.streams import clean_text
+from learnwithavi.openapi import ErrorExample, errors
 
 
 class FeedbackInputSerializer(serializers.Serializer[Any]):
@@ -45,11 +46,8 @@ class MessageFeedbackApi(APIView):
         responses={
             200: FeedbackOutputSerializer,
             201: FeedbackOutputSerializer,
-            400: OpenApiResponse(description="A bad rating or a comment that is too long"),
-            401: OpenApiResponse(description="Not signed in"),
-            404: OpenApiResponse(description="Not an answer of mine"),
-            429: OpenApiResponse(description="Rate limit"),
-        },
+        }
+        | errors(ErrorExample(404, "message_not_found", "Not found.")),
     )
     def post(self, request: Request, message_id: int) -> Response:
         data = FeedbackInputSerializer(data=request.data)

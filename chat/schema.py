@@ -172,7 +172,7 @@ def document_chat_stream(result: dict[str, Any], **kwargs: Any) -> dict[str, Any
         {"ChatRequest": CHAT_REQUEST, **EVENTS}
     )
     # Signed in (token or session) or, when CHAT_ALLOW_ANONYMOUS, not at all.
-    security: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"tokenAuth": []}]
+    security: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
     if settings.CHAT_ALLOW_ANONYMOUS:
         security.append({})
     responses: dict[str, Any] = {

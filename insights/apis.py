@@ -4,7 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to
 from insights.selectors import course_insights, insights_period
 from learnwithavi.errors import PermissionDenied
+from learnwithavi.openapi import ErrorExample, errors
 
 
 class BinSerializer(serializers.Serializer[Any]):
@@ -102,11 +103,16 @@ class CourseInsightsApi(APIView):
         ],
         responses={
             200: CourseInsightsSerializer,
-            400: OpenApiResponse(description="A bad or empty period"),
-            401: OpenApiResponse(description="Not signed in"),
-            403: OpenApiResponse(description="Not the course's instructor or an admin"),
-            404: OpenApiResponse(description="No such course, or one the caller may not see"),
-        },
+        }
+        | errors(
+            ErrorExample(400, "invalid_period", "The period is empty: from must be before to."),
+            ErrorExample(
+                403,
+                "not_course_owner",
+                "Only the course's instructor or an admin may see its insights.",
+            ),
+            ErrorExample(404, "course_not_found", "Not found."),
+        ),
     )
     def get(self, request: Request, course_id: Any) -> Response:
         course = course_visible_to(user=request.user, course_id=course_id)

@@ -109,17 +109,6 @@ class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource])
     transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
 
 
-_ERROR = inline_serializer(
-    name="TranscriptError",
-    fields={
-        "error": serializers.CharField(),
-        "code": serializers.CharField(),
-        "details": serializers.JSONField(required=False),
-        "timestamp": serializers.DateTimeField(),
-    },
-)
-
-
 NOT_FOUND = (
     ErrorExample(404, "course_not_found", "Not found."),
     ErrorExample(404, "video_not_found", "Not found."),
@@ -304,8 +293,11 @@ class VideoTranscriptVttApi(APIView):
             (200, "text/vtt"): OpenApiResponse(
                 OpenApiTypes.STR, description="The stored transcript as WebVTT captions."
             ),
-            404: OpenApiResponse(_ERROR, description="No such video, or no transcript yet."),
-        },
+        }
+        | errors(
+            NOT_FOUND[1],
+            ErrorExample(404, "transcript_missing", "This video has no transcript yet."),
+        ),
         description=(
             "The video's stored transcript as WebVTT, for the player's captions, or to correct "
             "a machine transcript and upload it back (which re-reads as the same cues)."

@@ -195,6 +195,11 @@ class TtsApi(APIView):
             ErrorExample(400, "text_too_long", "The text is too long (at most 2000 characters)."),
             NOT_JSON,
             USE_BROWSER,
+            ErrorExample(
+                503,
+                "tts_use_browser",
+                "Speech could not be generated right now. Use the browser's speech instead.",
+            ),
         ),
         parameters=[
             OpenApiParameter(

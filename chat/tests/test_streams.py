@@ -526,9 +526,11 @@ async def test_without_a_window_each_read_leaves_at_once(client, video, fake_ant
     assert "".join(contents) == "one two three four five six [1]."
 
 
-async def test_the_answer_and_usage_are_written_after_done_is_sent(
+async def test_usage_is_written_after_done_and_the_answer_just_before_it(
     client, video, fake_anthropic, student_token
 ):
+    # The answer is saved before done, which names it (messageId, for feedback); the usage
+    # row waits until the stream is over.
     response = await post(
         client,
         {"message": "What is overfitting?", "videoId": str(video.pk)},
@@ -543,10 +545,12 @@ async def test_the_answer_and_usage_are_written_after_done_is_sent(
                 await AIUsage.objects.acount(),
                 await Message.objects.filter(role="assistant").acount(),
             )
-    assert written_when_done_arrived == (0, 0)
+    assert written_when_done_arrived == (0, 1)
     assert await AIUsage.objects.filter(provider="anthropic", success=True).acount() == 1
     saved = await Message.objects.aget(role="assistant")
     assert saved.status == Message.Status.COMPLETE
+    done = json.loads(body.rsplit(b"data: ", 1)[1])
+    assert done["messageId"] == saved.pk
     assert body.endswith(b"}\n\n")
 
 

@@ -302,7 +302,10 @@ SPECTACULAR_SETTINGS = {
     # stay on, but clients are not promised them).
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Two serializers name a field "language" with different choices.
-    "ENUM_NAME_OVERRIDES": {"CourseLanguageEnum": "courses.models.Language"},
+    "ENUM_NAME_OVERRIDES": {
+        "CourseLanguageEnum": "courses.models.Language",
+        "SpeechLanguageEnum": ["he", "en"],  # the voice endpoints name the language spoken
+    },
 }
 
 # --- Request limits ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ courses, cache prefix, media folder and an eager Celery, so what it creates and 
 no other test.
 """
 
+import base64
 import os
 import subprocess
 import sys
@@ -70,7 +71,7 @@ checks.positive_data_acceptance.expected-statuses = [
 ]
 """
 ROLE_AUTH = """
-[auth.openapi.tokenAuth]
+[auth.openapi.bearerAuth]
 bearer = "{token}"
 """
 
@@ -115,9 +116,12 @@ def test_the_api_keeps_its_openapi_contract(role, tmp_path):
             "OPENAI_API_KEY": "",
             "ANTHROPIC_API_KEY": "",
             "WHISPER_MODEL_DIR": "/nonexistent",
+            "RAG_RECORDING_DIR": str(tmp_path / "recordings"),
+            # Configured, so that an unsigned delivery is the documented 400, not a 503.
+            "CLERK_WEBHOOK_SIGNING_SECRET": "whsec_" + base64.b64encode(b"contract" * 4).decode(),
             **{
                 f"RATE_LIMIT_{scope}": "100000/m"
-                for scope in ("API", "AUTH", "SEARCH", "CHAT", "TTS", "TRANSCRIBE")
+                for scope in ("API", "AUTH", "SEARCH", "CHAT", "TTS", "TRANSCRIBE", "FEEDBACK")
             },
         }
         with uvicorn_server(env) as base_url:
