@@ -92,12 +92,13 @@ class CourseInsightsApi(APIView):
         parameters=[
             OpenApiParameter(
                 "from",
-                OpenApiTypes.STR,
-                description="Start (YYYY-MM-DD or ISO 8601); default: `to` minus 30 days.",
+                OpenApiTypes.DATE,
+                description="Start (YYYY-MM-DD; an ISO 8601 date and time is accepted too); "
+                "default: `to` minus 30 days.",
             ),
             OpenApiParameter(
                 "to",
-                OpenApiTypes.STR,
+                OpenApiTypes.DATE,
                 description="End (a day is included whole); default: now.",
             ),
         ],

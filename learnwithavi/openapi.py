@@ -56,6 +56,19 @@ def _escape(point: int) -> str:
 SLUG_PATTERN = f"^[-{_word_class()}]+$"
 # A character Python's str.strip() keeps: DRF trims text fields, so a required one must hold one.
 NOT_BLANK_PATTERN = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# What learnwithavi.validators.PlainTextValidator refuses (control and bidi characters), as
+# the inside of a character class; multi-line fields keep tab and newlines.
+_SPACES = NOT_BLANK_PATTERN[2:-1]
+_NOT_PLAIN = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_NOT_PLAIN_MULTILINE = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+
+
+def plain_text_pattern(*, multiline: bool, not_blank: bool) -> str:
+    """The JSON Schema pattern of a plain-text field (no lookahead: generators read it too)."""
+    refused = _NOT_PLAIN_MULTILINE if multiline else _NOT_PLAIN
+    if not not_blank:
+        return f"^[^{refused}]*$"
+    return f"^[^{refused}]*[^{refused}{_SPACES}][^{refused}]*$"
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -279,6 +292,19 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]  # drf-spectacular is untyped
+        from learnwithavi.validators import PlainTextValidator
+
+        plain = [v for v in getattr(field, "validators", ()) if isinstance(v, PlainTextValidator)]
+        if plain and schema.get("type") == "string" and "pattern" not in schema:
+            not_blank = (
+                getattr(self, "_direction", None) == "request"
+                and isinstance(field, serializers.CharField)
+                and field.trim_whitespace
+                and not field.allow_blank
+            )
+            schema["pattern"] = plain_text_pattern(
+                multiline=plain[0].multiline, not_blank=not_blank
+            )
         if (
             getattr(self, "_direction", None) == "request"
             and isinstance(field, serializers.CharField)

@@ -44,9 +44,11 @@ EXCLUDED_CHECKS = ["negative_data_rejection"]
 # Where a request the schema admits may still be refused with 400 for what only the stored data
 # or the content decides, never the request's shape: a usage range over 366 days, a text in no
 # language we speak, a transcript that does not parse, a position past a video's end, an
-# orderIndex past a course's last video.
+# orderIndex past a course's last video, an insights period at the calendar's end (9999-12-31
+# plus a day), Clerk's webhook without Svix's signature (which only Clerk can make).
 DATA_DEPENDENT_400 = (
-    "^/api/(usage|voice/tts|videos/[^/]+(/transcript)?|courses/[^/]+/(progress|videos))$"
+    "^/api/(usage|voice/tts|videos/[^/]+(/transcript)?|courses/[^/]+/(progress|videos|insights)"
+    "|webhooks/clerk)$"
 )
 CONFIG = f"""\
 [generation]
