@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from courses.tests.factories import CourseFactory, InstructorFactory, VideoFactory
-from courses.tests.test_admin_browser import CHROMIUM, CHROMIUM_ARGS
+from testing.browser import launch_chromium
 from testing.fake_clerk import ISSUER, ClerkInstance, new_clerk_id
 from testing.servers import uvicorn_server
 
@@ -130,9 +130,7 @@ def test_the_frontend_on_another_origin_uses_the_api_and_others_are_blocked(tmp_
             "CHAT_LOCAL_WORD_DELAY": "0.02",
         }
         with uvicorn_server(env) as api, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
+            browser = launch_chromium(playwright)
             try:
                 page = browser.new_context().new_page()
                 page.goto(f"{frontend}/index.html")

@@ -9,19 +9,10 @@ from django.test import Client
 
 from courses.demo import seed_demo_course
 from rag.demo import ingest_demo_transcripts
+from testing.browser import launch_chromium
 from testing.servers import uvicorn_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def chromium():
     """Playwright's sync API runs an event loop here: no ORM calls inside this block."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch_chromium(playwright)
         try:
             yield browser
         finally:

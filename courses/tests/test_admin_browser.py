@@ -7,17 +7,9 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 
 from accounts.tests.factories import InstructorFactory
+from testing.browser import launch_chromium
 from testing.servers import uvicorn_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "browser-test-password-1"
 
 
@@ -32,9 +24,7 @@ def test_instructor_creates_a_course_with_two_videos_in_the_admin():
     instructor.save(update_fields=["password"])
 
     with uvicorn_server() as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_context(locale="en-US").new_page()
             page.goto(f"{base_url}/admin/login/?next=/admin/courses/course/add/")

@@ -9,17 +9,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from accounts.tests.factories import InstructorFactory
 from courses.tests.factories import CourseFactory, VideoFactory
 from insights.tests.conftest import ask
+from testing.browser import launch_chromium
 from testing.servers import uvicorn_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "browser-test-password-1"
 HOT = (0xD9, 0x48, 0x0F)  # insights.charts: a hotspot's bars
 BAR = (0x42, 0x63, 0xEB)  # every other bar
@@ -56,9 +48,7 @@ def test_the_instructor_opens_a_courses_insights_in_hebrew_with_its_chart():
     ask(video, 550, "What is the capital of Australia?", answered=False)
 
     with uvicorn_server() as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_context(
                 locale="he-IL", viewport={"width": 1200, "height": 900}
