@@ -1,8 +1,5 @@
 """The retention purge: question text goes after INSIGHTS_RETENTION_DAYS, the counts stay."""
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 
@@ -13,8 +10,8 @@ from django.utils import timezone
 from chat.models import AnswerFeedback, QuestionRecord
 from insights.tasks import question_text_purge_task
 from insights.tests.conftest import ask
-from testing.servers import ROOT, current_database_url
 from testing.waiting import wait_for
+from testing.workers import start_worker, worker_env
 
 pytestmark = pytest.mark.django_db
 
@@ -70,18 +67,9 @@ def test_celery_beat_runs_the_purge_on_a_real_worker(video, tmp_path):
     ask(video, 10, "Old question", days_ago=400)
     ask(video, 20, "Recent question", days_ago=1)
     queue = f"insights-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-        "DATABASE_URL": current_database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "INSIGHTS_RETENTION_DAYS": "365",
-        "INSIGHTS_PURGE_EVERY_SECONDS": "1",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "learnwithavi", "worker", "-Q", queue]
-    command += ["--beat", "--schedule", str(tmp_path / "beat-schedule"), "--pool=solo"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    env = worker_env(queue, INSIGHTS_RETENTION_DAYS="365", INSIGHTS_PURGE_EVERY_SECONDS="1")
+    options = ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
+    worker = start_worker(env, queue=queue, options=options)
     try:
         purged = wait_for(
             lambda: not QuestionRecord.objects.filter(text="Old question").exists(), seconds=60

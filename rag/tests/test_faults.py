@@ -5,11 +5,9 @@ uvicorn server, real Celery worker processes killed with SIGKILL, and the fake O
 embeddings server so that a job can be held mid-embedding.
 """
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import uuid
 from datetime import timedelta
@@ -34,8 +32,9 @@ from rag.tests.conftest import VTT
 from testing.fake_http import RecordedRequest, Reply
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings
 from testing.faults import RedisServer
-from testing.servers import ROOT, current_database_url, free_port, uvicorn_server
+from testing.servers import free_port, uvicorn_server
 from testing.waiting import wait_for
+from testing.workers import start_worker, worker_env
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,12 +79,6 @@ def upload(base_url: str, video: Video, token: str, content: str = NEW_VTT) -> h
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
-
-
-def start_worker(env: dict[str, str], *, app_module: str = "learnwithavi") -> Any:
-    command = [sys.executable, "-m", "celery", "-A", app_module, "worker", "-Q", env["QUEUE"]]
-    command += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
 
 
 def stop(worker: subprocess.Popen[bytes]) -> None:
@@ -135,18 +128,14 @@ def test_a_worker_killed_mid_job_loses_nothing_the_job_is_delivered_again(ready_
     queue = f"faults-{uuid.uuid4().hex[:8]}"
     with RedisServer() as broker, HeldEmbeddings() as fake:
         env = {
+            **worker_env(queue),
             "CELERY_BROKER_URL": broker.url(0),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "QUEUE": queue,
-            "DATABASE_URL": current_database_url(),
-            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-            "CACHE_KEY_PREFIX": queue,
             "OPENAI_API_KEY": "sk-test-worker",
             "OPENAI_BASE_URL": fake.base_url,
             # Delivered again two seconds after delivery, not after the hour of kombu's default.
             "CELERY_VISIBILITY_TIMEOUT": "2",
         }
-        first = start_worker(env)
+        first = start_worker(env, queue=queue)
         second = None
         try:
             with uvicorn_server(env) as base_url:
@@ -164,7 +153,7 @@ def test_a_worker_killed_mid_job_loses_nothing_the_job_is_delivered_again(ready_
                 ready_video.refresh_from_db()
                 assert ready_video.transcript_status == "processing"  # nobody is on it now
 
-                second = start_worker(env)
+                second = start_worker(env, queue=queue)
                 statuses: list[str] = []
 
                 def finished() -> bool:
@@ -194,18 +183,14 @@ def test_a_job_delivered_again_after_its_swap_makes_one_version(ready_video, ins
     marker = tmp_path / "crashed"
     with RedisServer() as broker, FakeOpenAIEmbeddings() as fake:
         env = {
+            **worker_env(queue),
             "CELERY_BROKER_URL": broker.url(0),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "QUEUE": queue,
-            "DATABASE_URL": current_database_url(),
-            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-            "CACHE_KEY_PREFIX": queue,
             "OPENAI_API_KEY": "sk-test-worker",
             "OPENAI_BASE_URL": fake.base_url,
             "CELERY_VISIBILITY_TIMEOUT": "2",
             "CRASH_AFTER_TASK_MARKER": str(marker),
         }
-        crashing = start_worker(env, app_module="testing.crashing_worker")
+        crashing = start_worker(env, queue=queue, app_module="testing.crashing_worker")
         second = None
         try:
             with uvicorn_server(env) as base_url:
@@ -225,7 +210,7 @@ def test_a_job_delivered_again_after_its_swap_makes_one_version(ready_video, ins
             assert client.hlen("unacked") == 1  # the message is still the broker's
             requests_after_swap = len(fake.embedding_requests)
 
-            second = start_worker(env, app_module="testing.crashing_worker")
+            second = start_worker(env, queue=queue, app_module="testing.crashing_worker")
             assert wait_for(
                 lambda: client.hlen("unacked") == 0 and client.llen(queue) == 0, seconds=60
             ), "the job was not delivered again and acknowledged"

@@ -1,8 +1,5 @@
 """The ingest task on a real Celery worker, through the Redis broker (CELERY_BROKER_URL)."""
 
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -14,8 +11,8 @@ from learnwithavi.celery import app
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.tests.conftest import VTT
 from testing.fake_openai_embeddings import FakeOpenAIEmbeddings, server_error
-from testing.servers import ROOT, current_database_url
 from testing.waiting import wait_for
+from testing.workers import start_worker, worker_env
 
 
 @pytest.mark.broker
@@ -27,20 +24,13 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
     with FakeOpenAIEmbeddings() as fake:
         # The first attempt of the task exhausts the provider's five tries: the task must retry.
         fake.fail_next(*[server_error(503)] * 5)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-            "DATABASE_URL": current_database_url(),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            # Its own cache prefix: embeddings cached by an earlier run must not answer for it.
-            "CACHE_KEY_PREFIX": queue,
-            "OPENAI_API_KEY": "sk-test-worker",
-            "OPENAI_BASE_URL": fake.base_url,
-            "RAG_EMBEDDING_BACKOFF": "0.01",
-        }
-        command = [sys.executable, "-m", "celery", "-A", "learnwithavi", "worker", "-Q", queue]
-        command += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        env = worker_env(
+            queue,
+            OPENAI_API_KEY="sk-test-worker",
+            OPENAI_BASE_URL=fake.base_url,
+            RAG_EMBEDDING_BACKOFF="0.01",
+        )
+        worker = start_worker(env, queue=queue)
         eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
         app.conf.task_always_eager = False
         app.conf.task_default_queue = queue
@@ -91,20 +81,14 @@ def test_a_recording_is_transcribed_by_a_real_worker_showing_progress(
     recordings = tmp_path / "recordings"
     with FakeOpenAI() as fake:
         fake.transcript.duration = 10.0
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "learnwithavi.settings.local",
-            "DATABASE_URL": current_database_url(),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "CACHE_KEY_PREFIX": queue,
-            "OPENAI_API_KEY": API_KEY,
-            "OPENAI_BASE_URL": f"{fake.base_url}/v1",
-            "RAG_RECORDING_DIR": str(recordings),
-            "RAG_RECORDING_PIECE_SECONDS": "10",
-        }
-        command = [sys.executable, "-m", "celery", "-A", "learnwithavi", "worker", "-Q", queue]
-        command += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        worker = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        env = worker_env(
+            queue,
+            OPENAI_API_KEY=API_KEY,
+            OPENAI_BASE_URL=f"{fake.base_url}/v1",
+            RAG_RECORDING_DIR=str(recordings),
+            RAG_RECORDING_PIECE_SECONDS="10",
+        )
+        worker = start_worker(env, queue=queue)
         eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
         app.conf.task_always_eager = False
         app.conf.task_default_queue = queue
