@@ -1,6 +1,7 @@
 """Real sockets: uvicorn serves the app; the learner leaves mid-answer."""
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,39 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 LONG_ANSWER = " ".join(f"word{n}" for n in range(300)) + " [1]."
 
 
+def leave_after_five_words(base_url: str, video: Any, token: str) -> str:
+    """Ask over a real socket, read the answer's first five words, then close the tab."""
+    received = ""
+    with httpx.stream(
+        "POST",
+        f"{base_url}/api/chat",
+        json={"message": "What is overfitting?", "videoId": str(video.pk)},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/event-stream"
+        assert response.headers["x-accel-buffering"] == "no"
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line[6:])
+                assert event["type"] == "content"
+                received += event["content"]
+                if len(received.split()) >= 5:
+                    break  # the learner closes the tab
+    return received
+
+
+def assert_upstream_cut_and_answer_kept(fake: Any) -> None:
+    """The vendor saw its stream abandoned before the end, and the partial answer was saved."""
+    assert wait_for(lambda: fake.streams and fake.streams[0].abandoned)
+    assert not fake.streams[0].completed
+    assert fake.streams[0].events_sent < len(LONG_ANSWER.split())
+    assert wait_for(
+        lambda: Message.objects.filter(role="assistant", status=Message.Status.INTERRUPTED).exists()
+    )
+
+
 def test_leaving_mid_answer_cancels_the_upstream_stream_and_keeps_what_was_said(
     video, student_token
 ):
@@ -27,32 +61,8 @@ def test_leaving_mid_answer_cancels_the_upstream_stream_and_keeps_what_was_said(
             "CHAT_LOCAL_FALLBACK": "false",
         }
         with uvicorn_server(env) as base_url:
-            received = ""
-            with httpx.stream(
-                "POST",
-                f"{base_url}/api/chat",
-                json={"message": "What is overfitting?", "videoId": str(video.pk)},
-                headers={"Authorization": f"Bearer {student_token}"},
-                timeout=30,
-            ) as response:
-                assert response.status_code == 200
-                assert response.headers["content-type"] == "text/event-stream"
-                assert response.headers["x-accel-buffering"] == "no"
-                for line in response.iter_lines():
-                    if line.startswith("data: "):
-                        event = json.loads(line[6:])
-                        assert event["type"] == "content"
-                        received += event["content"]
-                        if len(received.split()) >= 5:
-                            break  # the learner closes the tab
-            assert wait_for(lambda: fake.streams and fake.streams[0].abandoned)
-            assert not fake.streams[0].completed
-            assert fake.streams[0].events_sent < len(LONG_ANSWER.split())
-            assert wait_for(
-                lambda: Message.objects.filter(
-                    role="assistant", status=Message.Status.INTERRUPTED
-                ).exists()
-            )
+            received = leave_after_five_words(base_url, video, student_token)
+            assert_upstream_cut_and_answer_kept(fake)
     saved = Message.objects.get(role="assistant")
     assert saved.content.startswith(received.strip())
     assert len(saved.content.split()) < 300
@@ -94,27 +104,8 @@ def test_leaving_mid_answer_cancels_the_openai_fallback_stream(video, student_to
             "CHAT_LOCAL_FALLBACK": "false",
         }
         with uvicorn_server(env) as base_url:
-            received = ""
-            with httpx.stream(
-                "POST",
-                f"{base_url}/api/chat",
-                json={"message": "What is overfitting?", "videoId": str(video.pk)},
-                headers={"Authorization": f"Bearer {student_token}"},
-                timeout=30,
-            ) as response:
-                for line in response.iter_lines():
-                    if line.startswith("data: "):
-                        received += json.loads(line[6:])["content"]
-                        if len(received.split()) >= 5:
-                            break
-            assert wait_for(lambda: fake.streams and fake.streams[0].abandoned)
-            assert not fake.streams[0].completed
-            assert fake.streams[0].events_sent < len(LONG_ANSWER.split())
-            assert wait_for(
-                lambda: Message.objects.filter(
-                    role="assistant", status=Message.Status.INTERRUPTED
-                ).exists()
-            )
+            received = leave_after_five_words(base_url, video, student_token)
+            assert_upstream_cut_and_answer_kept(fake)
     saved = Message.objects.get(role="assistant")
     assert saved.provider == "openai"
     assert saved.content.startswith(received.strip())
