@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.providers import ChatModel, Usage
+from chat.providers.base import ChatModel, Usage
 from chat.relay import Attempt
 from learnwithavi import adb
 from learnwithavi.models import AIUsage

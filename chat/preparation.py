@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from chat.models import Conversation, Message
 from chat.prompts import ChatPrompt, Turn, build_prompt
-from chat.providers import ChatModel, get_chat_models
+from chat.providers import get_chat_models
+from chat.providers.base import ChatModel
 from chat.questions import QuestionDraft, question_draft
 from chat.selectors import achat_tokens_today, aconversation_history, aconversation_owned
 from courses.selectors import course_visibility_q, courses_visible_to, videos_visible_to

@@ -22,7 +22,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from chat.prompts import ChatPrompt
-from chat.providers import (
+from chat.providers.base import (
     ChatModel,
     KeepAlive,
     ProviderError,

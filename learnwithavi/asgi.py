@@ -32,7 +32,7 @@ def _refuse_unsafe_configuration() -> None:
 _refuse_unsafe_configuration()
 
 # The vendors' SDKs are imported here, before the first request, not by the first chat.
-from chat.providers import preload_sdks  # noqa: E402
+from chat.providers.vendor import preload_sdks  # noqa: E402
 
 preload_sdks()
 # Clerk's SDK (half a second to import) too, not by the first signed-in request.

@@ -42,7 +42,7 @@ def _async_clean_up(close_async_pool, close_async_test_connections):
 async def _close_vendor_clients():
     """The SDK clients (aiohttp sessions) belong to the test's event loop: close them with it."""
     yield
-    from chat.providers import aclose_clients
+    from chat.providers.vendor import aclose_clients
 
     await aclose_clients()
 

@@ -5,15 +5,11 @@ import uuid
 import pytest
 
 from chat.prompts import Turn, build_prompt
-from chat.providers import (
-    AnthropicChatModel,
-    LocalChatModel,
-    OpenAIChatModel,
-    ProviderError,
-    StreamEnd,
-    TextDelta,
-    get_chat_models,
-)
+from chat.providers import get_chat_models
+from chat.providers.anthropic_model import AnthropicChatModel
+from chat.providers.base import ProviderError, StreamEnd, TextDelta
+from chat.providers.local_model import LocalChatModel
+from chat.providers.openai_model import OpenAIChatModel
 from rag.types import SearchHit
 from testing.fake_anthropic import FakeAnthropic, error_body
 from testing.fake_http import Reply
@@ -129,7 +125,7 @@ def test_provider_chain_follows_the_keys(settings):
 def test_preload_sdks_imports_only_the_configured_vendors(settings):
     import sys
 
-    from chat.providers import preload_sdks
+    from chat.providers.vendor import preload_sdks
 
     settings.ANTHROPIC_API_KEY = "sk-ant-test-key-000000"
     settings.OPENAI_API_KEY = ""
