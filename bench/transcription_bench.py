@@ -5,7 +5,7 @@ between sentences, as a 16 kHz mono Ogg/Vorbis file), then run through the same 
 `rag.tasks.transcribe_recording`, without the database:
 
 - decoding: PyAV decodes and resamples it into WAV pieces of RAG_RECORDING_PIECE_SECONDS
-  (rag.recordings.recording_pieces),
+  (rag.audio_pieces.recording_pieces),
 - transcribing: faster-whisper (whisper base, int8, CPU, WHISPER_CPU_THREADS threads) with word
   timestamps, piece by piece (voice.timed.transcribe_timed),
 - embedding: the words chunked (rag.chunking) and embedded by the local e5 model.
@@ -35,9 +35,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from rag.audio_pieces import RecordingTimings, recording_pieces  # noqa: E402
 from rag.chunking import chunk_cues  # noqa: E402
 from rag.providers import LocalE5Embedder  # noqa: E402
-from rag.recordings import RecordingTimings, recording_pieces, segment_cues  # noqa: E402
+from rag.recordings import segment_cues  # noqa: E402
 from voice.providers import FasterWhisperTranscriber, whisper_model_available  # noqa: E402
 from voice.timed import transcribe_timed  # noqa: E402
 

@@ -64,7 +64,7 @@ class TranscriptUploadForm(forms.ModelForm[TranscriptSource]):
         fields = ("video",)
 
     def clean(self) -> dict[str, Any]:
-        from rag.recordings import recording_check
+        from rag.recording_checks import recording_check
         from rag.services import transcript_check
 
         cleaned = super().clean() or {}

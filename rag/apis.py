@@ -34,7 +34,8 @@ from learnwithavi.errors import (
 from learnwithavi.openapi import ErrorExample, errors
 from rag.models import TranscriptSource
 from rag.parsers import FORMATS
-from rag.recordings import recording_too_large, recording_upload
+from rag.recording_checks import recording_too_large
+from rag.recordings import recording_upload
 from rag.selectors import MAX_K, hybrid_search, transcript_chunks, transcript_vtt
 from rag.services import transcript_upload
 from rag.types import SearchHit

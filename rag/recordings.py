@@ -3,7 +3,8 @@
 A recording is streamed to disk on upload and never read whole: PyAV decodes it frame by frame
 into 16 kHz mono WAV pieces of about RAG_RECORDING_PIECE_SECONDS (cut in a pause), each piece is
 transcribed and deleted before the next is decoded. The timed words become the source's WebVTT
-text, which the ordinary ingest (`transcript_ingest`) chunks and embeds.
+text, which the ordinary ingest (`transcript_ingest`) chunks and embeds. The header check and
+caps live in `rag.recording_checks`, the decoding into pieces in `rag.audio_pieces`.
 """
 
 import hashlib
@@ -11,9 +12,6 @@ import logging
 import shutil
 import tempfile
 import time
-import wave
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,116 +21,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import TranscriptStatus, Video
-from learnwithavi.errors import (
-    PayloadTooLarge,
-    ServiceUnavailable,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from learnwithavi.errors import ServiceUnavailable, ValidationFailed
 from learnwithavi.sanitizer import sanitize
+from rag.audio_pieces import Piece, RecordingTimings, recording_pieces
 from rag.captions import cues_to_vtt
 from rag.models import TranscriptSource
 from rag.parsers import Cue
+from rag.recording_checks import recording_check
 from rag.services import IngestResult, transcript_ingest
-from voice.audio import audio_sniff
 from voice.providers import ProviderFailed, Transcriber, get_transcribers
 from voice.timed import TimedSegment, transcribe_timed
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
-# The extensions `manage.py ingest` treats as recordings (the content decides in the end).
-RECORDING_EXTENSIONS = ("mp3", "wav", "m4a", "ogg", "opus", "oga", "webm", "mp4", "mkv", "flac")
-# A piece is cut at the first quiet moment after its target length, at the latest this later.
-_PIECE_GRACE_SECONDS = 15
-# Below this RMS (of 32767), a frame is a pause: about -40 dBFS.
-_QUIET_RMS = 330
 # Share of the progress bar that transcription takes; chunking and embedding take the rest.
 _TRANSCRIPTION_SHARE = 90
-
-
-@dataclass(frozen=True)
-class RecordingInfo:
-    format: str
-    duration: float | None  # seconds, when the container says
-    size: int
-
-
-@dataclass(frozen=True)
-class Piece:
-    path: Path
-    start: float  # seconds into the recording
-    seconds: float
-
-
-@dataclass
-class RecordingTimings:
-    """Where a transcription's time went (seconds), for bench/."""
-
-    decoding: float = 0.0
-    transcribing: float = 0.0
-
-
-def recording_too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(
-        _("The recording is too large (at most %(megabytes)d MB).")
-        % {"megabytes": settings.RAG_RECORDING_MAX_BYTES // (1024 * 1024)},
-        code="recording_too_large",
-    )
-
-
-def _too_long() -> ValidationFailed:
-    return ValidationFailed(
-        _("The recording is too long (at most %(minutes)d minutes).")
-        % {"minutes": settings.RAG_RECORDING_MAX_SECONDS // 60},
-        code="recording_too_long",
-    )
-
-
-def is_recording(path: Path) -> bool:
-    """True when the file's first bytes announce audio or video (wav, mp3, ogg, webm/mkv, mp4)."""
-    with path.open("rb") as file:
-        return audio_sniff(file.read(64)) is not None
-
-
-def recording_check(*, path: Path) -> RecordingInfo:
-    """What the recording is, if it can be transcribed: read from its header, not decoded.
-
-    Raises PayloadTooLarge, UnsupportedMediaType, ValidationFailed (no audio, too long).
-    """
-    import av
-
-    size = path.stat().st_size
-    if size > settings.RAG_RECORDING_MAX_BYTES:
-        raise recording_too_large()
-    with path.open("rb") as file:
-        sniffed = audio_sniff(file.read(64))
-    if sniffed is None:
-        raise UnsupportedMediaType(
-            _("This is neither a transcript nor a recording we accept."),
-            code="unsupported_recording_format",
-        )
-    try:
-        with av.open(str(path), metadata_errors="ignore") as container:
-            if not container.streams.audio:
-                raise ValidationFailed(
-                    _("The recording has no sound track."), code="recording_no_audio"
-                )
-            stream = container.streams.audio[0]
-            duration = None
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration is not None:
-                duration = container.duration / av.time_base
-    except av.FFmpegError as exc:
-        raise ValidationFailed(
-            _("The recording is damaged or cannot be read."),
-            code="recording_unreadable",
-            details={"reason": str(exc)},
-        ) from exc
-    if duration is not None and duration > settings.RAG_RECORDING_MAX_SECONDS:
-        raise _too_long()
-    return RecordingInfo(format=sniffed.name, duration=duration, size=size)
 
 
 def _file_digest(path: Path) -> str:
@@ -224,92 +127,6 @@ def _is_current(source: TranscriptSource) -> bool:
         .first()
     )
     return latest == source.pk
-
-
-def _quiet(samples: Any) -> bool:
-    import numpy as np
-
-    if not len(samples):
-        return True
-    return float(np.sqrt(np.mean(samples.astype(np.float32) ** 2))) < _QUIET_RMS
-
-
-def recording_pieces(
-    path: Path,
-    *,
-    directory: Path,
-    piece_seconds: float,
-    max_seconds: float,
-    timings: RecordingTimings | None = None,
-) -> Iterator[Piece]:
-    """Decode `path` frame by frame into 16 kHz mono WAV pieces in `directory`.
-
-    A piece closes at the first quiet frame once it holds `piece_seconds` (at the latest
-    _PIECE_GRACE_SECONDS later). The caller deletes each piece when done with it. Raises
-    ValidationFailed past `max_seconds` or when the stream cannot be decoded.
-    """
-    import av
-
-    target = int(piece_seconds * SAMPLE_RATE)
-    latest = target + _PIECE_GRACE_SECONDS * SAMPLE_RATE
-    written = 0  # samples in the pieces already yielded
-    count = 0
-    writer: wave.Wave_write | None = None
-    piece_path = directory / "piece-0.wav"
-    in_piece = 0
-    clock = time.perf_counter()
-
-    def open_piece() -> wave.Wave_write:
-        out = wave.open(str(piece_path), "wb")  # noqa: SIM115  closed when the piece closes
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        return out
-
-    try:
-        with av.open(str(path), metadata_errors="ignore") as container:
-            stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            frames = container.decode(stream)
-            while True:
-                try:
-                    frame = next(frames)
-                except StopIteration:
-                    frame = None
-                for out in resampler.resample(frame):
-                    samples = out.to_ndarray().reshape(-1)
-                    if writer is None:
-                        piece_path = directory / f"piece-{count}.wav"
-                        writer = open_piece()
-                    writer.writeframes(samples.tobytes())
-                    in_piece += len(samples)
-                    if (written + in_piece) / SAMPLE_RATE > max_seconds:
-                        raise _too_long()
-                    if in_piece >= latest or (in_piece >= target and _quiet(samples)):
-                        writer.close()
-                        writer = None
-                        if timings is not None:
-                            timings.decoding += time.perf_counter() - clock
-                        yield Piece(piece_path, written / SAMPLE_RATE, in_piece / SAMPLE_RATE)
-                        clock = time.perf_counter()
-                        written += in_piece
-                        in_piece = 0
-                        count += 1
-                if frame is None:
-                    break
-    except av.FFmpegError as exc:
-        raise ValidationFailed(
-            _("The recording is damaged or cannot be read."),
-            code="recording_unreadable",
-            details={"reason": str(exc)},
-        ) from exc
-    finally:
-        if writer is not None:
-            writer.close()
-    if in_piece:
-        if timings is not None:
-            timings.decoding += time.perf_counter() - clock
-        yield Piece(piece_path, written / SAMPLE_RATE, in_piece / SAMPLE_RATE)
 
 
 def segment_cues(segments: list[TimedSegment], *, offset: float) -> list[Cue]:

@@ -11,7 +11,8 @@ import importlib.util
 import logging
 import shutil
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -231,6 +232,25 @@ class Transcriber(Protocol):
 _LANGUAGE_NAMES = {"hebrew": "he", "english": "en"}
 
 
+@contextmanager
+def openai_failures(provider: str) -> Iterator[None]:
+    """Turns the OpenAI SDK's errors raised inside into ProviderFailed of the matching kind."""
+    import openai
+
+    try:
+        yield
+    except openai.AuthenticationError as exc:
+        raise ProviderFailed(provider, "auth", str(exc)) from exc
+    except openai.RateLimitError as exc:
+        raise ProviderFailed(provider, "busy", str(exc)) from exc
+    except openai.APITimeoutError as exc:
+        raise ProviderFailed(provider, "timeout", str(exc)) from exc
+    except openai.BadRequestError as exc:
+        raise ProviderFailed(provider, "rejected", str(exc)) from exc
+    except openai.APIError as exc:
+        raise ProviderFailed(provider, "unavailable", str(exc)) from exc
+
+
 class OpenAITranscriber:
     """OpenAI's transcription endpoint (whisper-1) with word timestamps."""
 
@@ -245,27 +265,14 @@ class OpenAITranscriber:
         )
 
     def transcribe(self, path: Path, *, language: str) -> Transcript:
-        import openai
-
-        try:
-            with path.open("rb") as audio:
-                result = self._client.audio.transcriptions.create(
-                    model=self.model,
-                    file=audio,
-                    language=language,
-                    response_format="verbose_json",
-                    timestamp_granularities=["word"],
-                )
-        except openai.AuthenticationError as exc:
-            raise ProviderFailed(self.name, "auth", str(exc)) from exc
-        except openai.RateLimitError as exc:
-            raise ProviderFailed(self.name, "busy", str(exc)) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderFailed(self.name, "timeout", str(exc)) from exc
-        except openai.BadRequestError as exc:
-            raise ProviderFailed(self.name, "rejected", str(exc)) from exc
-        except openai.APIError as exc:
-            raise ProviderFailed(self.name, "unavailable", str(exc)) from exc
+        with openai_failures(self.name), path.open("rb") as audio:
+            result = self._client.audio.transcriptions.create(
+                model=self.model,
+                file=audio,
+                language=language,
+                response_format="verbose_json",
+                timestamp_granularities=["word"],
+            )
         words = tuple(
             Word(word=w.word.strip(), start=float(w.start), end=float(w.end))
             for w in (result.words or [])

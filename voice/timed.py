@@ -18,6 +18,7 @@ from voice.providers import (
     ProviderFailed,
     Transcriber,
     Word,
+    openai_failures,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,25 +55,14 @@ def _openai_timed(
 ) -> TimedTranscript:
     import openai
 
-    try:
-        with path.open("rb") as audio:
-            result = transcriber._client.audio.transcriptions.create(
-                model=transcriber.model,
-                file=audio,
-                language=language if language else openai.omit,
-                response_format="verbose_json",
-                timestamp_granularities=["segment", "word"],
-            )
-    except openai.AuthenticationError as exc:
-        raise ProviderFailed(transcriber.name, "auth", str(exc)) from exc
-    except openai.RateLimitError as exc:
-        raise ProviderFailed(transcriber.name, "busy", str(exc)) from exc
-    except openai.APITimeoutError as exc:
-        raise ProviderFailed(transcriber.name, "timeout", str(exc)) from exc
-    except openai.BadRequestError as exc:
-        raise ProviderFailed(transcriber.name, "rejected", str(exc)) from exc
-    except openai.APIError as exc:
-        raise ProviderFailed(transcriber.name, "unavailable", str(exc)) from exc
+    with openai_failures(transcriber.name), path.open("rb") as audio:
+        result = transcriber._client.audio.transcriptions.create(
+            model=transcriber.model,
+            file=audio,
+            language=language if language else openai.omit,
+            response_format="verbose_json",
+            timestamp_granularities=["segment", "word"],
+        )
     words = [
         Word(word=w.word.strip(), start=float(w.start), end=float(w.end))
         for w in (result.words or [])

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="run inline, not in Celery")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from rag.recordings import is_recording, recording_upload
+        from rag.recording_checks import is_recording
+        from rag.recordings import recording_upload
         from rag.services import transcript_upload
 
         jobs = self._jobs([Path(p) for p in options["paths"]], options)
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             return jobs
         if course is None:
             raise CommandError(f"{directory} has no {MANIFEST}: give --course SLUG.")
-        from rag.recordings import RECORDING_EXTENSIONS
+        from rag.recording_checks import RECORDING_EXTENSIONS
 
         accepted = (*FORMATS, *RECORDING_EXTENSIONS)
         files = sorted(
