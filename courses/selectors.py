@@ -68,28 +68,6 @@ def video_visible_to(*, user: AnyUser | None, video_id: uuid.UUID | str) -> Vide
         raise NotFound(code="video_not_found") from None
 
 
-async def acourse_visible_to(*, user: AnyUser | None, course_id: uuid.UUID | str) -> Course:
-    """`course_visible_to` for async views (native async ORM)."""
-    pk = _as_uuid(course_id)
-    if pk is None:
-        raise NotFound(code="course_not_found")
-    try:
-        return await courses_visible_to(user=user).aget(pk=pk)
-    except Course.DoesNotExist:
-        raise NotFound(code="course_not_found") from None
-
-
-async def avideo_visible_to(*, user: AnyUser | None, video_id: uuid.UUID | str) -> Video:
-    """`video_visible_to` for async views (native async ORM)."""
-    pk = _as_uuid(video_id)
-    if pk is None:
-        raise NotFound(code="video_not_found")
-    try:
-        return await videos_visible_to(user=user).aget(pk=pk)
-    except Video.DoesNotExist:
-        raise NotFound(code="video_not_found") from None
-
-
 COURSE_ORDERINGS = {
     "title": ("title", "id"),
     "-title": ("-title", "id"),

@@ -221,15 +221,8 @@ async def ahit(scope: str, identity: str) -> RateLimitResult:
     return _result(rate, int(count), math.ceil(float(opened) + rate.period))
 
 
-def check_request(request: HttpRequest, scope: str, user: Any = None) -> RateLimitResult:
-    """Count the request, remember the result for the response headers, raise 429 if over."""
-    result = hit(scope, client_identity(request, user))
-    request.rate_limit = result  # type: ignore[attr-defined]  # read by RateLimitHeadersMiddleware
-    result.raise_if_exceeded()
-    return result
-
-
 async def acheck_request(request: HttpRequest, scope: str, user: Any = None) -> RateLimitResult:
+    """Count the request, remember the result for the response headers, raise 429 if over."""
     result = await ahit(scope, client_identity(request, user))
     request.rate_limit = result  # type: ignore[attr-defined]  # read by RateLimitHeadersMiddleware
     result.raise_if_exceeded()

@@ -36,7 +36,8 @@ from rag.models import TranscriptSource
 from rag.parsers import FORMATS
 from rag.recording_checks import recording_too_large
 from rag.recordings import recording_upload
-from rag.selectors import MAX_K, hybrid_search, transcript_chunks, transcript_vtt
+from rag.search_sql import MAX_K
+from rag.selectors import hybrid_search, transcript_chunks, transcript_vtt
 from rag.services import transcript_upload
 from rag.types import SearchHit
 from voice.audio import audio_sniff

@@ -1,12 +1,8 @@
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
-from django.db import connections
 
 from courses.selectors import (
-    acourse_visible_to,
-    avideo_visible_to,
     course_visible_to,
     video_visible_to,
     videos_visible_to,
@@ -50,24 +46,3 @@ def test_unknown_or_malformed_ids_are_not_found(bad_id, student):
         video_visible_to(user=student, video_id=bad_id)
     with pytest.raises(NotFound):
         course_visible_to(user=student, course_id=bad_id)
-
-
-@pytest.fixture
-async def _close_async_connections():
-    yield
-    # The async ORM ran in asgiref's thread: close its connection so teardown can drop the DB.
-    await sync_to_async(connections.close_all)()
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_close_async_connections")
-async def test_async_variants_apply_the_same_rule(hidden_video, instructor, student):
-    video = await avideo_visible_to(user=instructor, video_id=hidden_video.id)
-    assert video.course.title == hidden_video.course.title  # course is loaded, no extra query
-    assert (await acourse_visible_to(user=instructor, course_id=hidden_video.course_id)).pk == (
-        hidden_video.course_id
-    )
-    with pytest.raises(NotFound):
-        await avideo_visible_to(user=student, video_id=hidden_video.id)
-    with pytest.raises(NotFound):
-        await acourse_visible_to(user=student, course_id=hidden_video.course_id)
