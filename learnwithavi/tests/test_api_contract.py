@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
 from chat.tests.factories import ConversationFactory, MessageFactory
-from courses.apis import COURSE_ID, VIDEO_ID
+from courses.schema import COURSE_ID, VIDEO_ID
 from courses.tests.factories import CourseFactory, VideoFactory
 from rag.services import transcript_upload
 from testing.fake_elevenlabs import API_KEY as ELEVENLABS_KEY
