@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 
 from accounts.admin_login import KNOWN_DEVICE_COOKIE
 from accounts.tests.factories import InstructorFactory
-from learnwithavi.settings.base import RATE_LIMITS
+from learnwithavi.settings.components.security import RATE_LIMITS
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Settings for a developer's machine: `make run` uses these."""
 
 from learnwithavi.settings.base import *  # noqa: F403
-from learnwithavi.settings.base import env
+from learnwithavi.settings.components.environment import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The Next.js frontend's dev server.

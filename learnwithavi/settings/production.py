@@ -2,7 +2,7 @@
 a default secret or no allowed hosts."""
 
 from learnwithavi.settings.base import *  # noqa: F403
-from learnwithavi.settings.base import env
+from learnwithavi.settings.components.environment import env
 
 IS_PRODUCTION = True
 SERVE_STATIC = env.bool("SERVE_STATIC", default=False)

@@ -5,7 +5,7 @@ import pytest
 from django.test import override_settings
 
 from learnwithavi.ratelimit import Rate
-from learnwithavi.settings.base import RATE_LIMITS
+from learnwithavi.settings.components.security import RATE_LIMITS
 from testing.servers import uvicorn_server
 
 pytestmark = pytest.mark.django_db

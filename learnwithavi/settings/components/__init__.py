@@ -1,0 +1,1 @@
+"""The settings of one concern per module; `learnwithavi.settings.base` composes them."""
