@@ -1,8 +1,9 @@
 """Persistence of an answer: the assistant's message and the usage row of each paid call.
 
-Written once, after the stream (the learner already has `done`), in one transaction on the
-async pool; a failure to write is logged, never shown to the learner, whose answer has
-already arrived.
+Written after the stream (the learner already has `done`) on the async pool: the answer in
+one transaction, the usage rows and the question's record in a group commit with other
+chats' (learnwithavi.group_commit). A failure to write is logged, never shown to the
+learner, whose answer has already arrived.
 """
 
 import logging
@@ -11,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, QuestionRecord
 from chat.providers.base import ChatModel, Usage
 from chat.relay import Attempt
-from learnwithavi import adb
+from learnwithavi import adb, group_commit
 from learnwithavi.models import AIUsage
 from learnwithavi.usage import estimate_cost
 
@@ -58,36 +60,46 @@ async def chat_answer_record(
     model: ChatModel | None,
     attempts: Sequence[Attempt],
     saved: Message | None = None,
-) -> Message | None:
-    """Save the assistant's message (signed-in users' conversations; unless `saved` already
-    holds it) and a usage row per paid provider tried, in one transaction. Returns the
-    message. Never raises: a failed write is logged."""
-    rows: list[Message | AIUsage] = [
+    question: QuestionRecord | None = None,
+) -> None:
+    """Save what a chat leaves behind, after its stream. Never raises: a failed write is logged.
+
+    A signed-in learner's conversation gets the answer (unless `saved` already holds it) and
+    its new `updated_at`, in one transaction. The usage row of each paid provider tried and
+    the question's record join the other chats' in the next group commit.
+    """
+    if conversation is not None:
+        rows = (
+            []
+            if saved is not None
+            else [
+                answer_message(
+                    conversation=conversation,
+                    text=text,
+                    sources=sources,
+                    status=status,
+                    model=model,
+                )
+            ]
+        )
+        table = Conversation._meta.db_table
+        touch = (
+            f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table
+            [timezone.now(), conversation.pk],
+        )
+        try:
+            await adb.ainsert(*rows, then=[touch])
+        except Exception:
+            logger.exception("Could not save the chat answer")
+    records: list[Model] = [
         _usage_row(user=user, attempt=attempt) for attempt in attempts if attempt.model.paid
     ]
-    statements: list[tuple[str, Sequence[Any]]] = []
-    message = saved
-    if conversation is not None:
-        if message is None:
-            message = answer_message(
-                conversation=conversation, text=text, sources=sources, status=status, model=model
-            )
-            rows.insert(0, message)
-        table = Conversation._meta.db_table
-        statements.append(
-            (
-                f"UPDATE {table} SET updated_at = %s WHERE id = %s",  # noqa: S608  our own table
-                [timezone.now(), conversation.pk],
-            )
-        )
-    if not rows and not statements:
-        return message
+    if question is not None:
+        records.append(question)
     try:
-        await adb.ainsert(*rows, then=statements)
+        await group_commit.ainsert(*records)
     except Exception:
-        logger.exception("Could not save the chat answer and its usage")
-        return saved
-    return message
+        logger.exception("Could not save the chat's usage and question record")
 
 
 def answer_message(

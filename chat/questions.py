@@ -1,12 +1,12 @@
 """The record of every question to the tutor, and feedback on answers.
 
 The chat calls `question_draft` while it prepares an answer (no I/O: it only notes what is
-known then) and `aquestion_record` once the stream is over, on the async pool, so recording
-costs the learner nothing before the first token and no thread hop. The insights app reads
-the records through `question_records_between` and `answer_feedback_between`.
+known then) and `question_record` once the stream is over; chat.persistence saves the record
+with the chat's usage rows, so recording costs the learner nothing before the first token.
+The insights app reads the records through `question_records_between` and
+`answer_feedback_between`.
 """
 
-import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -22,11 +22,8 @@ from django.utils import timezone
 from chat.extractive import PHRASES
 from chat.models import AnswerFeedback, Message, QuestionRecord
 from chat.prompts import detect_language
-from learnwithavi import adb
 from learnwithavi.errors import NotFound
 from rag.types import SearchHit
-
-logger = logging.getLogger(__name__)
 
 MAX_FEEDBACK_COMMENT_CHARS = 2000
 
@@ -100,14 +97,13 @@ def question_answered(*, best_score: float | None, answer_text: str) -> bool:
     return not answer_says_not_covered(answer_text)
 
 
-async def aquestion_record(
+def question_record(
     draft: QuestionDraft | None, *, answer: Message | None, answer_text: str
-) -> None:
-    """Store the question's record (after the stream). A failure is logged, never raised:
-    the learner already has the answer."""
+) -> QuestionRecord | None:
+    """The question's record, not yet saved (None: nothing to record); `answer` when saved."""
     if draft is None:
-        return
-    record = QuestionRecord(
+        return None
+    return QuestionRecord(
         course_id=draft.course_id,
         video_id=draft.video_id,
         user_id=draft.user_id,
@@ -118,11 +114,6 @@ async def aquestion_record(
         best_score=draft.best_score,
         answered=question_answered(best_score=draft.best_score, answer_text=answer_text),
     )
-    try:
-        # One statement, no transaction around it: fewer round trips after the stream.
-        await adb.ainsert_returning_pk(record)
-    except Exception:
-        logger.exception("Could not record the question")
 
 
 # --- feedback ----------------------------------------------------------------------------------

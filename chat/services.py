@@ -18,7 +18,7 @@ from chat.citations import CitationFilter
 from chat.models import Message
 from chat.persistence import answer_message, answer_message_save, chat_answer_record
 from chat.preparation import ChatInput, PreparedChat, achat_budget_check, chat_prepare
-from chat.questions import aquestion_record
+from chat.questions import question_record
 from chat.relay import IDLE, Failed, Finished, ProviderRelay
 from chat.wire import HEARTBEAT, AnswerEvents, source_payload, sse_event
 from learnwithavi.sanitizer import sanitize
@@ -95,7 +95,8 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
         if outcome == Message.Status.INTERRUPTED:
             answer.add(citations.flush())
         current = relay.current
-        stored = await chat_answer_record(
+        # After the last byte: the records cost the learner no wait.
+        await chat_answer_record(
             user=prepared.user,
             conversation=prepared.conversation,
             text=answer.text,
@@ -104,6 +105,5 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
             model=current.model if current else None,
             attempts=relay.attempts,
             saved=saved,
+            question=question_record(prepared.question, answer=saved, answer_text=answer.text),
         )
-        # After the last byte: the record costs the learner no wait.
-        await aquestion_record(prepared.question, answer=stored, answer_text=answer.text)

@@ -189,10 +189,13 @@ def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
 async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:
     """INSERT the instances (auto_now fields filled by Django) in one transaction, followed
     by `then`'s statements (sql, params) in the same transaction."""
-    statements = [_insert_sql(instance) for instance in instances]
-    statements.extend(then)
+    await aexecute_all([*(_insert_sql(instance) for instance in instances), *then])
 
-    async def insert(connection: Any) -> None:
+
+async def aexecute_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run the statements (sql, params) in one transaction."""
+
+    async def execute(connection: Any) -> None:
         if len(statements) == 1:  # autocommit: no BEGIN and COMMIT round trips
             await connection.execute(*statements[0])
             return
@@ -200,7 +203,7 @@ async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] =
             for sql, params in statements:
                 await connection.execute(sql, params)
 
-    await _run(insert, retry=False)
+    await _run(execute, retry=False)
 
 
 async def aexecute(sql: str, params: Sequence[Any]) -> None:

@@ -101,13 +101,13 @@ async def test_the_record_is_written_after_the_last_event(video, student_token, 
     from chat import services
 
     seen: list[str] = []
-    original = services.aquestion_record
+    original = services.chat_answer_record
 
     async def spy(*args, **kwargs):
         seen.append("record")
         await original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "aquestion_record", spy)
+    monkeypatch.setattr(services, "chat_answer_record", spy)
     response = await AsyncClient().post(
         "/api/chat",
         json.dumps({"message": "What is overfitting?", "videoId": str(video.pk)}),

@@ -32,6 +32,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # False behind a pooler in transaction mode that does not track prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# Rows written after a response (a chat's usage row and question record) wait this long for
+# other responses' rows and leave with them as one INSERT per table (learnwithavi.group_commit).
+DATABASE_GROUP_COMMIT_SECONDS = env.float("DATABASE_GROUP_COMMIT_SECONDS", default=0.02)
 # Under ASGI each request's database work runs in a thread of its own (asgiref's
 # ThreadSensitiveContext), so persistent connections cannot be reused across requests: every
 # chat would open a new PostgreSQL connection. With a size, Django's psycopg pool lends them
