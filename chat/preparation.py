@@ -152,28 +152,6 @@ async def _visible_scope(
     return None, None
 
 
-async def _watched_video_and_sources(
-    *, user: Any, data: ChatInput, video_id: uuid.UUID
-) -> tuple[uuid.UUID, uuid.UUID, list[SearchHit]]:
-    """(video id, course id, sources) of a question about one video, the common case: the
-    visibility check and the search leave together (one pool checkout, one round trip), and
-    the search's rows are dropped if the video is not the user's to see."""
-    from rag import selectors as rag_selectors
-
-    plan = await rag_selectors.ahybrid_search_plan(
-        query=data.message, video_id=video_id, k=settings.CHAT_SOURCES_K, position=data.position
-    )
-    sql, params = _visible_video_statement(user=user, video_id=video_id)
-    statements: list[tuple[str, Any, bool]] = [(sql, params, True)]
-    if plan.sql:
-        statements.append((plan.sql, plan.params, plan.prepare))
-    visible, *found = await adb.afetch_together(statements)
-    if not visible:
-        raise NotFound(code="video_not_found")
-    hits = plan.result(found[0] if found else []).hits
-    return visible[0][0], visible[0][1], hits
-
-
 async def _visible_video_ids(*, user: Any, course_id: uuid.UUID | None) -> list[uuid.UUID]:
     """The ids of the videos `user` may see (of one course, when given)."""
     videos = videos_visible_to(user=user)
@@ -182,11 +160,22 @@ async def _visible_video_ids(*, user: Any, course_id: uuid.UUID | None) -> list[
     return [row[0] for row in await adb.afetch(videos.order_by().values_list("id"))]
 
 
-async def _scope_and_sources(
-    *, user: Any, data: ChatInput, video_id: uuid.UUID | None, course_id: uuid.UUID | None
-) -> tuple[uuid.UUID | None, uuid.UUID | None, list[SearchHit]]:
-    """(video id, course id, sources) of any other question: a course, everything the user may
-    see, or sources the client named (their ids only: rechecked against the visible scope)."""
+async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
+    """Check the scope and the conversation, retrieve the sources, build the prompt.
+
+    Without a video or a course, the question is about every video the user may see. Raises
+    NotFound for a video, course or conversation the user may not see, RateLimited when the
+    daily token budget is spent.
+    """
+    await achat_budget_check(user=user)
+    conversation: Conversation | None = None
+    history: Sequence[Turn] = data.history
+    video_id, course_id = data.video_id, data.course_id
+    if data.conversation_id is not None:
+        conversation = await aconversation_owned(user=user, conversation_id=data.conversation_id)
+        video_id = video_id or conversation.video_id
+        course_id = course_id or conversation.course_id
+        history = await aconversation_history(conversation=conversation)
     video_id, course_id = await _visible_scope(user=user, video_id=video_id, course_id=course_id)
     # Without a video or a course, the search covers every video the user may see.
     visible_video_ids = (
@@ -210,33 +199,6 @@ async def _scope_and_sources(
         visible_video_ids=visible_video_ids,
         chunk_video_ids=chunk_video_ids,
     )
-    return video_id, course_id, hits
-
-
-async def chat_prepare(*, user: Any, data: ChatInput) -> PreparedChat:
-    """Check the scope and the conversation, retrieve the sources, build the prompt.
-
-    Without a video or a course, the question is about every video the user may see. Raises
-    NotFound for a video, course or conversation the user may not see, RateLimited when the
-    daily token budget is spent.
-    """
-    await achat_budget_check(user=user)
-    conversation: Conversation | None = None
-    history: Sequence[Turn] = data.history
-    video_id, course_id = data.video_id, data.course_id
-    if data.conversation_id is not None:
-        conversation = await aconversation_owned(user=user, conversation_id=data.conversation_id)
-        video_id = video_id or conversation.video_id
-        course_id = course_id or conversation.course_id
-        history = await aconversation_history(conversation=conversation)
-    if video_id is not None and not data.chunk_ids:
-        video_id, course_id, hits = await _watched_video_and_sources(
-            user=user, data=data, video_id=video_id
-        )
-    else:
-        video_id, course_id, hits = await _scope_and_sources(
-            user=user, data=data, video_id=video_id, course_id=course_id
-        )
     prompt = build_prompt(
         question=data.message,
         sources=hits,

@@ -172,24 +172,6 @@ async def afetch_sql(
     return rows
 
 
-async def afetch_together(
-    statements: Sequence[tuple[str, dict[str, Any] | Sequence[Any], bool]],
-) -> list[list[tuple[Any, ...]]]:
-    """The rows of each statement (sql, params, prepare), sent together in one round trip
-    (psycopg's pipeline mode) on one pooled connection."""
-
-    async def fetch(connection: Any) -> list[list[tuple[Any, ...]]]:
-        async with connection.pipeline():
-            cursors = [
-                await connection.execute(sql, params, prepare=prepare)
-                for sql, params, prepare in statements
-            ]
-        return [list(await cursor.fetchall()) for cursor in cursors]
-
-    rows: list[list[tuple[Any, ...]]] = await _run(fetch, retry=True)
-    return rows
-
-
 def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
     opts = instance._meta
     fields = [

@@ -20,7 +20,7 @@ from rag.embeddings import aembed_query, embed_query
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import parse_transcript
 from rag.providers import EmbeddingError, Vector, get_embedder
-from rag.search_sql import SearchPlan, plan_search, search_hit
+from rag.search_sql import plan_search, search_hit
 from rag.types import SearchHit, SearchMode, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -88,38 +88,6 @@ def hybrid_search(
     )
 
 
-async def ahybrid_search_plan(
-    *,
-    query: str,
-    video_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    k: int = 8,
-    position: float | None = None,
-    video_ids: Sequence[uuid.UUID] | None = None,
-) -> SearchPlan:
-    """The statement `ahybrid_search` runs, for a caller that sends it along with others; the
-    query's vector comes from `aembed_query` (a worker thread only when it has to be computed
-    or the cache is out of process)."""
-    vector: Vector | None = None
-    model = ""
-    try:
-        embedder = get_embedder()
-        vector, model = await aembed_query(query, embedder=embedder), embedder.model_id
-    except EmbeddingError:
-        logger.warning("embedding provider failed; keyword-only search")
-    return plan_search(
-        query=query,
-        vector=vector,
-        model=model,
-        video_id=video_id,
-        course_id=course_id,
-        video_ids=video_ids,
-        k=k,
-        position=position,
-        keyword=True,
-    )
-
-
 async def ahybrid_search(
     *,
     query: str,
@@ -130,11 +98,26 @@ async def ahybrid_search(
     video_ids: Sequence[uuid.UUID] | None = None,
 ) -> SearchResult:
     """`hybrid_search` for async views, without a thread: the statement runs on the async pool
-    (learnwithavi.adb)."""
-    plan = await ahybrid_search_plan(
-        query=query, video_id=video_id, course_id=course_id, k=k, position=position,
+    (learnwithavi.adb), and the query's vector comes from `aembed_query` (a worker thread only
+    when it has to be computed or the cache is out of process)."""
+    vector: Vector | None = None
+    model = ""
+    try:
+        embedder = get_embedder()
+        vector, model = await aembed_query(query, embedder=embedder), embedder.model_id
+    except EmbeddingError:
+        logger.warning("embedding provider failed; keyword-only search")
+    plan = plan_search(
+        query=query,
+        vector=vector,
+        model=model,
+        video_id=video_id,
+        course_id=course_id,
         video_ids=video_ids,
-    )  # fmt: skip
+        k=k,
+        position=position,
+        keyword=True,
+    )
     if not plan.sql:
         return plan.result([])
     return plan.result(await adb.afetch_sql(plan.sql, plan.params, prepare=plan.prepare))
