@@ -4,9 +4,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -46,26 +47,29 @@ def videos_visible_to(*, user: AnyUser | None) -> QuerySet[Video]:
     )
 
 
+_M = TypeVar("_M", bound=Model)
+
+
+def _one_visible(visible: QuerySet[_M], pk: uuid.UUID | str, *, code: str) -> _M:
+    """The row of `visible` with this primary key. Raises NotFound (`code`) when there is none,
+    or when `pk` is not a UUID at all."""
+    as_uuid = _as_uuid(pk)
+    if as_uuid is None:
+        raise NotFound(code=code)
+    try:
+        return visible.get(pk=as_uuid)
+    except ObjectDoesNotExist:
+        raise NotFound(code=code) from None
+
+
 def course_visible_to(*, user: AnyUser | None, course_id: uuid.UUID | str) -> Course:
     """The course, if `user` may see it. Raises NotFound when it is missing or hidden."""
-    pk = _as_uuid(course_id)
-    if pk is None:
-        raise NotFound(code="course_not_found")
-    try:
-        return courses_visible_to(user=user).get(pk=pk)
-    except Course.DoesNotExist:
-        raise NotFound(code="course_not_found") from None
+    return _one_visible(courses_visible_to(user=user), course_id, code="course_not_found")
 
 
 def video_visible_to(*, user: AnyUser | None, video_id: uuid.UUID | str) -> Video:
     """The video (course loaded), if `user` may see it. Raises NotFound when missing or hidden."""
-    pk = _as_uuid(video_id)
-    if pk is None:
-        raise NotFound(code="video_not_found")
-    try:
-        return videos_visible_to(user=user).get(pk=pk)
-    except Video.DoesNotExist:
-        raise NotFound(code="video_not_found") from None
+    return _one_visible(videos_visible_to(user=user), video_id, code="video_not_found")
 
 
 COURSE_ORDERINGS = {

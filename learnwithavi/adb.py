@@ -172,18 +172,22 @@ async def afetch_sql(
     return rows
 
 
-def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
-    opts = instance._meta
+def insert_statement(model: type[Model], instances: Sequence[Model]) -> tuple[str, Sequence[Any]]:
+    """Django's INSERT of `instances` of `model` (one VALUES row each; auto_now fields filled)."""
     fields = [
         field
-        for field in opts.local_concrete_fields
+        for field in model._meta.local_concrete_fields
         if not getattr(field, "generated", False)
         and not (field.primary_key and getattr(field, "db_returning", False))
     ]
-    query = InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
+    query = InsertQuery(model)
+    query.insert_values(fields, list(instances))
     [(sql, params)] = query.get_compiler(using="default").as_sql()
     return sql, params
+
+
+def _insert_sql(instance: Model) -> tuple[str, Sequence[Any]]:
+    return insert_statement(type(instance), [instance])
 
 
 async def ainsert(*instances: Model, then: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:

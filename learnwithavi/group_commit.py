@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import Model
-from django.db.models.sql import InsertQuery
 
 from learnwithavi import adb
 from learnwithavi.outages import is_database_outage
@@ -41,19 +39,7 @@ def _insert_statements(rows: Sequence[Model]) -> list[tuple[str, Sequence[Any]]]
     by_model: dict[type[Model], list[Model]] = {}
     for row in rows:
         by_model.setdefault(type(row), []).append(row)
-    statements: list[tuple[str, Sequence[Any]]] = []
-    for model, instances in by_model.items():
-        opts = model._meta
-        fields = [
-            field
-            for field in opts.local_concrete_fields
-            if not getattr(field, "generated", False)
-            and not (field.primary_key and getattr(field, "db_returning", False))
-        ]
-        query = InsertQuery(model)
-        query.insert_values(fields, instances)
-        statements.extend(query.get_compiler(connection=connections["default"]).as_sql())
-    return statements
+    return [adb.insert_statement(model, instances) for model, instances in by_model.items()]
 
 
 class _Group:

@@ -9,7 +9,7 @@ embedding provider fails, the search answers from the full-text ranking alone an
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db.models import QuerySet
 
@@ -20,42 +20,51 @@ from rag.embeddings import aembed_query, embed_query
 from rag.models import TranscriptChunk, TranscriptSource
 from rag.parsers import parse_transcript
 from rag.providers import EmbeddingError, Vector, get_embedder
-from rag.search_sql import plan_search, search_hit
+from rag.search_sql import SearchPlan, plan_search, search_hit
 from rag.types import SearchHit, SearchMode, SearchResult
 
 logger = logging.getLogger(__name__)
 
 
-def search_chunks(
-    *,
-    query: str,
-    video_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    video_ids: Sequence[uuid.UUID] | None = None,
-    k: int = 8,
-    position: float | None = None,
-    mode: SearchMode = "hybrid",
-) -> SearchResult:
-    """`hybrid_search` with a chosen mode (the retrieval benchmark compares the three)."""
-    vector: Vector | None = None
-    model = ""
-    if mode in ("hybrid", "vector"):
-        try:
-            embedder = get_embedder()
-            vector, model = embed_query(query, embedder=embedder), embedder.model_id
-        except EmbeddingError:
-            logger.warning("embedding provider failed; keyword-only search")
-    plan = plan_search(
+class SearchScope(TypedDict, total=False):
+    """Where a search looks and how much it returns (see `hybrid_search`)."""
+
+    video_id: uuid.UUID | None
+    course_id: uuid.UUID | None
+    video_ids: Sequence[uuid.UUID] | None
+    k: int
+    position: float | None
+
+
+def _plan(
+    query: str, embedding: tuple[Vector | None, str], *, keyword: bool, scope: SearchScope
+) -> SearchPlan:
+    vector, model = embedding
+    return plan_search(
         query=query,
         vector=vector,
         model=model,
-        video_id=video_id,
-        course_id=course_id,
-        video_ids=video_ids,
-        k=k,
-        position=position,
-        keyword=mode in ("hybrid", "keyword"),
+        video_id=scope.get("video_id"),
+        course_id=scope.get("course_id"),
+        video_ids=scope.get("video_ids"),
+        k=scope.get("k", 8),
+        position=scope.get("position"),
+        keyword=keyword,
     )
+
+
+def search_chunks(
+    *, query: str, mode: SearchMode = "hybrid", **scope: Unpack[SearchScope]
+) -> SearchResult:
+    """`hybrid_search` with a chosen mode (the retrieval benchmark compares the three)."""
+    embedding: tuple[Vector | None, str] = (None, "")
+    if mode in ("hybrid", "vector"):
+        try:
+            embedder = get_embedder()
+            embedding = (embed_query(query, embedder=embedder), embedder.model_id)
+        except EmbeddingError:
+            logger.warning("embedding provider failed; keyword-only search")
+    plan = _plan(query, embedding, keyword=mode in ("hybrid", "keyword"), scope=scope)
     if not plan.sql:
         return plan.result([])
     with search_cursor(prepare=plan.prepare) as cursor:
@@ -63,61 +72,27 @@ def search_chunks(
         return plan.result(cursor.fetchall())
 
 
-def hybrid_search(
-    *,
-    query: str,
-    video_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    k: int = 8,
-    position: float | None = None,
-    video_ids: Sequence[uuid.UUID] | None = None,
-) -> SearchResult:
+def hybrid_search(*, query: str, **scope: Unpack[SearchScope]) -> SearchResult:
     """The k chunks that best answer `query` within a video, a course or a set of videos.
 
     Vector and full-text rankings fused by reciprocal rank; `position` (seconds) boosts chunks
     of `video_id` near the learner's playback position. Never raises for a provider failure:
     the result's `mode` is "keyword" then. The caller checks visibility.
     """
-    return search_chunks(
-        query=query,
-        video_id=video_id,
-        course_id=course_id,
-        video_ids=video_ids,
-        k=k,
-        position=position,
-    )
+    return search_chunks(query=query, **scope)
 
 
-async def ahybrid_search(
-    *,
-    query: str,
-    video_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    k: int = 8,
-    position: float | None = None,
-    video_ids: Sequence[uuid.UUID] | None = None,
-) -> SearchResult:
+async def ahybrid_search(*, query: str, **scope: Unpack[SearchScope]) -> SearchResult:
     """`hybrid_search` for async views, without a thread: the statement runs on the async pool
     (learnwithavi.adb), and the query's vector comes from `aembed_query` (a worker thread only
     when it has to be computed or the cache is out of process)."""
-    vector: Vector | None = None
-    model = ""
+    embedding: tuple[Vector | None, str] = (None, "")
     try:
         embedder = get_embedder()
-        vector, model = await aembed_query(query, embedder=embedder), embedder.model_id
+        embedding = (await aembed_query(query, embedder=embedder), embedder.model_id)
     except EmbeddingError:
         logger.warning("embedding provider failed; keyword-only search")
-    plan = plan_search(
-        query=query,
-        vector=vector,
-        model=model,
-        video_id=video_id,
-        course_id=course_id,
-        video_ids=video_ids,
-        k=k,
-        position=position,
-        keyword=True,
-    )
+    plan = _plan(query, embedding, keyword=True, scope=scope)
     if not plan.sql:
         return plan.result([])
     return plan.result(await adb.afetch_sql(plan.sql, plan.params, prepare=plan.prepare))
