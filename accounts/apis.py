@@ -35,13 +35,13 @@ INVALID_CREDENTIALS = ErrorExample(401, "invalid_credentials", "Sign in to do th
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
-    firstName = serializers.CharField(source="first_name")  # noqa: N815  the frontend's camelCase
-    lastName = serializers.CharField(source="last_name")  # noqa: N815
-    clerkId = serializers.CharField(source="clerk_id", allow_null=True)  # noqa: N815
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    clerk_id = serializers.CharField(allow_null=True)
 
     class Meta:
         model = User
-        fields = ("id", "email", "role", "firstName", "lastName", "clerkId")
+        fields = ("id", "email", "role", "first_name", "last_name", "clerk_id")
 
 
 class TokenApi(APIView):

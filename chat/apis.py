@@ -11,53 +11,56 @@ from rest_framework.views import APIView
 
 from chat.models import Conversation, Message
 from chat.selectors import conversation_detail, conversation_list
+from learnwithavi.fields import JSONDataField
 from learnwithavi.openapi import ErrorExample, errors
 from learnwithavi.pagination import paginated_response, paginated_schema
 
 
 class ConversationOutputSerializer(serializers.ModelSerializer[Conversation]):
-    videoId = serializers.UUIDField(source="video_id", allow_null=True)  # noqa: N815  camelCase API
-    courseId = serializers.UUIDField(source="course_id", allow_null=True)  # noqa: N815
-    videoTitle = serializers.CharField(source="video.title", allow_null=True, default=None)  # noqa: N815
-    messageCount = serializers.IntegerField(source="message_count", read_only=True)  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    video_id = serializers.UUIDField(allow_null=True)
+    course_id = serializers.UUIDField(allow_null=True)
+    video_title = serializers.CharField(source="video.title", allow_null=True, default=None)
+    message_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
     class Meta:
         model = Conversation
         fields = (
             "id",
             "title",
-            "videoId",
-            "courseId",
-            "videoTitle",
-            "messageCount",
-            "createdAt",
-            "updatedAt",
+            "video_id",
+            "course_id",
+            "video_title",
+            "message_count",
+            "created_at",
+            "updated_at",
         )
 
 
 class MessageOutputSerializer(serializers.ModelSerializer[Message]):
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    created_at = serializers.DateTimeField()
+    # Stored JSON: the cited sources as the chat sent them, sent back as they are.
+    sources = JSONDataField(required=False)  # as the model field (a default) makes it
 
     class Meta:
         model = Message
-        fields = ("id", "role", "content", "sources", "status", "provider", "createdAt")
+        fields = ("id", "role", "content", "sources", "status", "provider", "created_at")
 
 
 class ConversationDetailOutputSerializer(ConversationOutputSerializer):
-    messageCount = None  # type: ignore[assignment]  # noqa: N815  the messages are listed instead
+    message_count = None  # type: ignore[assignment]  # the messages are listed instead
     messages = MessageOutputSerializer(many=True)
 
     class Meta(ConversationOutputSerializer.Meta):
         fields = (
             "id",
             "title",
-            "videoId",
-            "courseId",
-            "videoTitle",
-            "createdAt",
-            "updatedAt",
+            "video_id",
+            "course_id",
+            "video_title",
+            "created_at",
+            "updated_at",
             "messages",
         )
 

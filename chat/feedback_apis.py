@@ -26,13 +26,13 @@ class FeedbackInputSerializer(serializers.Serializer[Any]):
 
 
 class FeedbackOutputSerializer(serializers.ModelSerializer[AnswerFeedback]):
-    messageId = serializers.IntegerField(source="message_id")  # noqa: N815  camelCase API
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    message_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
     class Meta:
         model = AnswerFeedback
-        fields = ("messageId", "rating", "comment", "createdAt", "updatedAt")
+        fields = ("message_id", "rating", "comment", "created_at", "updated_at")
 
 
 class MessageFeedbackApi(APIView):

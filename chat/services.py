@@ -80,8 +80,8 @@ async def chat_stream(prepared: PreparedChat) -> AsyncIterator[bytes]:
                 yield answer.done(
                     sources=sources,
                     provider=item.model.provider,
-                    conversationId=str(conversation.pk) if conversation else None,
-                    messageId=saved.pk if saved else None,
+                    conversation_id=str(conversation.pk) if conversation else None,
+                    message_id=saved.pk if saved else None,
                 )
             elif isinstance(item, Failed):
                 outcome = Message.Status.FAILED

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.authentication import arequest_user
 from chat.prompts import Turn
 from chat.services import ChatInput, chat_prepare, chat_stream
+from learnwithavi.casing import camel
 from learnwithavi.errors import (
     ApplicationError,
     NotAuthenticated,
@@ -31,6 +32,10 @@ MAX_HISTORY_TURNS = 20
 MAX_HISTORY_CHARS = 40_000
 MAX_CONTEXT_CHUNKS = 20
 _KEEP_CONTROL = {"\n", "\t"}
+# The body's keys as the wire spells them (learnwithavi.casing), converted once, at import.
+_VIDEO_ID, _COURSE_ID, _CONVERSATION_ID, _HISTORY = map(
+    camel, ("video_id", "course_id", "conversation_id", "conversation_history")
+)
 
 
 def clean_text(value: str) -> str:
@@ -81,10 +86,10 @@ def parse_chat_input(raw: bytes) -> ChatInput:
         )
     return ChatInput(
         message=message,
-        video_id=_uuid_field(body, "videoId"),
-        course_id=_uuid_field(body, "courseId"),
-        conversation_id=_uuid_field(body, "conversationId"),
-        history=_parse_history(body.get("conversationHistory")),
+        video_id=_uuid_field(body, _VIDEO_ID),
+        course_id=_uuid_field(body, _COURSE_ID),
+        conversation_id=_uuid_field(body, _CONVERSATION_ID),
+        history=_parse_history(body.get(_HISTORY)),
         chunk_ids=_parse_chunk_ids(body.get("context")),
         position=_parse_position(body.get("position")),
     )

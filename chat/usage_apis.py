@@ -35,14 +35,14 @@ class UsageRowSerializer(serializers.Serializer[dict[str, Any]]):
     endpoint = serializers.CharField()
     calls = serializers.IntegerField()
     failures = serializers.IntegerField()
-    inputTokens = serializers.IntegerField(source="input_tokens")  # noqa: N815  camelCase API
-    outputTokens = serializers.IntegerField(source="output_tokens")  # noqa: N815
-    cacheReadTokens = serializers.IntegerField(source="cache_read_tokens")  # noqa: N815
-    cacheWriteTokens = serializers.IntegerField(source="cache_write_tokens")  # noqa: N815
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cache_read_tokens = serializers.IntegerField()
+    cache_write_tokens = serializers.IntegerField()
     characters = serializers.IntegerField()
-    audioSeconds = serializers.FloatField(source="audio_seconds")  # noqa: N815
-    estimatedCost = serializers.DecimalField(  # noqa: N815
-        source="estimated_cost", max_digits=14, decimal_places=6, coerce_to_string=False
+    audio_seconds = serializers.FloatField()
+    estimated_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=6, coerce_to_string=False
     )
 
 
@@ -89,11 +89,11 @@ class UsageApi(APIView):
                         "UsageTotals",
                         {
                             "calls": serializers.IntegerField(),
-                            "inputTokens": serializers.IntegerField(),
-                            "outputTokens": serializers.IntegerField(),
-                            "cacheReadTokens": serializers.IntegerField(),
-                            "cacheWriteTokens": serializers.IntegerField(),
-                            "estimatedCost": serializers.FloatField(),
+                            "input_tokens": serializers.IntegerField(),
+                            "output_tokens": serializers.IntegerField(),
+                            "cache_read_tokens": serializers.IntegerField(),
+                            "cache_write_tokens": serializers.IntegerField(),
+                            "estimated_cost": serializers.FloatField(),
                         },
                     ),
                     "rows": UsageRowSerializer(many=True),
@@ -122,11 +122,11 @@ class UsageApi(APIView):
             row["estimated_cost"] = row["estimated_cost"] or Decimal(0)
         totals = {
             "calls": sum(r["calls"] for r in rows),
-            "inputTokens": sum(r["input_tokens"] for r in rows),
-            "outputTokens": sum(r["output_tokens"] for r in rows),
-            "cacheReadTokens": sum(r["cache_read_tokens"] for r in rows),
-            "cacheWriteTokens": sum(r["cache_write_tokens"] for r in rows),
-            "estimatedCost": float(sum((r["estimated_cost"] for r in rows), Decimal(0))),
+            "input_tokens": sum(r["input_tokens"] for r in rows),
+            "output_tokens": sum(r["output_tokens"] for r in rows),
+            "cache_read_tokens": sum(r["cache_read_tokens"] for r in rows),
+            "cache_write_tokens": sum(r["cache_write_tokens"] for r in rows),
+            "estimated_cost": float(sum((r["estimated_cost"] for r in rows), Decimal(0))),
         }
         return Response(
             {

@@ -3,11 +3,15 @@
 A content event is the JSON text of its piece between two constant byte strings; `done`
 reuses those encoded pieces for `fullContent` instead of serialising the whole answer again
 (JSON escapes character by character, so the pieces' escapes joined are the answer's).
+Key names are camelCase, as everywhere on the wire (learnwithavi.casing), and are converted
+once: at import for a source's keys and `fullContent`, once per answer for `done`'s fields;
+never per content event.
 """
 
 import json
 from typing import Any
 
+from learnwithavi.casing import camel
 from rag.types import SearchHit
 
 HEARTBEAT = b": ping\n\n"
@@ -15,19 +19,30 @@ HEARTBEAT = b": ping\n\n"
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+_SOURCE_KEYS = tuple(
+    camel(name)
+    for name in (
+        "number", "chunk_id", "video_id", "youtube_id", "title", "start_time", "end_time", "url",
+        "text", "score",
+    )
+)  # fmt: skip
+_FULL_CONTENT = camel("full_content")
+
+
 def source_payload(number: int, hit: SearchHit) -> dict[str, Any]:
-    return {
-        "number": number,
-        "chunkId": hit.chunk_id,
-        "videoId": str(hit.video_id),
-        "youtubeId": hit.youtube_id,
-        "title": hit.video_title,
-        "startTime": hit.start_time,
-        "endTime": hit.end_time,
-        "url": hit.url,
-        "text": hit.text,
-        "score": round(hit.score, 4),
-    }
+    values = (
+        number,
+        hit.chunk_id,
+        str(hit.video_id),
+        hit.youtube_id,
+        hit.video_title,
+        hit.start_time,
+        hit.end_time,
+        hit.url,
+        hit.text,
+        round(hit.score, 4),
+    )
+    return dict(zip(_SOURCE_KEYS, values, strict=True))
 
 
 def sse_event(payload: dict[str, Any]) -> bytes:
@@ -65,9 +80,10 @@ class AnswerEvents:
         return _CONTENT_HEAD + quoted.encode() + _TAIL
 
     def done(self, *, sources: list[dict[str, Any]], **fields: Any) -> bytes:
-        """`{"type":"done","sources":…,"fullContent":…, **fields}` as an event."""
+        """`{"type":"done","sources":…,"fullContent":…, **fields}` as an event, `fields`
+        named in snake_case (`message_id` is sent as `messageId`)."""
         head = _encode({"type": "done", "sources": sources})[:-1]
-        rest = _encode(fields)[1:] if fields else "}"
+        rest = _encode({camel(name): value for name, value in fields.items()})[1:]
         separator = "," if fields else ""
         full = "".join(self._escaped)
-        return f'data: {head},"fullContent":"{full}"{separator}{rest}\n\n'.encode()
+        return f'data: {head},"{_FULL_CONTENT}":"{full}"{separator}{rest}\n\n'.encode()

@@ -66,6 +66,7 @@ from courses.services import (
     video_delete,
     video_update,
 )
+from learnwithavi.casing import underscoreize_multi
 from learnwithavi.errors import PermissionDenied
 from learnwithavi.pagination import Pagination, paginated_response, paginated_schema
 
@@ -96,7 +97,7 @@ class CoursesApi(APIView):
         examples=[page_example("Courses", COURSE_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
-        filters = CourseFilterSerializer(data=request.query_params)
+        filters = CourseFilterSerializer(data=underscoreize_multi(request.query_params))
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         courses = course_list(
@@ -289,7 +290,7 @@ class CourseProgressApi(APIView):
         progress = course_progress(user=user, course=course)
         return Response(
             {
-                "courseId": course.pk,
+                "course_id": course.pk,
                 "progress": ProgressOutputSerializer(progress.rows, many=True).data,
                 "summary": summary_data(progress),
             }

@@ -143,7 +143,7 @@ VIDEO_RESPONSE_EXAMPLE = OpenApiExample("Video", value=VIDEO_EXAMPLE, response_o
 COURSE_PROGRESS_RESPONSE = inline_serializer(
     "CourseProgress",
     {
-        "courseId": serializers.UUIDField(),
+        "course_id": serializers.UUIDField(),
         "progress": ProgressOutputSerializer(many=True),
         "summary": SummarySerializer(),
     },

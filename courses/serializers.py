@@ -1,4 +1,5 @@
-"""The courses API's input and output serializers: the frontend's camelCase names."""
+"""The courses API's input and output serializers (snake_case here, camelCase on the wire:
+learnwithavi.casing)."""
 
 from typing import Any
 
@@ -15,44 +16,44 @@ MAX_DURATION = 7 * 24 * 3600  # a week, in seconds: anything longer is a typo
 
 
 class VideoOutputSerializer(serializers.ModelSerializer[Video]):
-    courseId = serializers.UUIDField(source="course_id")  # noqa: N815  the frontend's camelCase
-    youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
-    orderIndex = serializers.IntegerField(source="order_index")  # noqa: N815
-    transcriptStatus = serializers.CharField(source="transcript_status")  # noqa: N815
-    transcriptProgress = serializers.SerializerMethodField(  # noqa: N815
+    course_id = serializers.UUIDField()
+    youtube_id = serializers.CharField()
+    order_index = serializers.IntegerField()
+    transcript_status = serializers.CharField()
+    transcript_progress = serializers.SerializerMethodField(
         help_text=_("percent of the transcript's processing done (100 once ready)")
     )
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
     class Meta:
         model = Video
         fields = (
             "id",
-            "courseId",
-            "youtubeId",
+            "course_id",
+            "youtube_id",
             "title",
             "duration",
-            "orderIndex",
-            "transcriptStatus",
-            "transcriptProgress",
-            "createdAt",
-            "updatedAt",
+            "order_index",
+            "transcript_status",
+            "transcript_progress",
+            "created_at",
+            "updated_at",
         )
 
-    def get_transcriptProgress(self, video: Video) -> int:  # noqa: N802  DRF's method name
+    def get_transcript_progress(self, video: Video) -> int:
         return 100 if video.transcript_status == "ready" else int(video.transcript_progress)
 
 
 class CourseOutputSerializer(serializers.ModelSerializer[Course]):
     slug = UnicodeSlugField()
-    ownerId = serializers.UUIDField(source="owner_id")  # noqa: N815
-    ownerName = serializers.SerializerMethodField()  # noqa: N815
-    isPublished = serializers.BooleanField(source="is_published")  # noqa: N815
-    videoCount = serializers.IntegerField(source="video_count")  # noqa: N815
-    totalDuration = serializers.IntegerField(source="total_duration")  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    owner_id = serializers.UUIDField()
+    owner_name = serializers.SerializerMethodField()
+    is_published = serializers.BooleanField()
+    video_count = serializers.IntegerField()
+    total_duration = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
     class Meta:
         model = Course
@@ -63,16 +64,16 @@ class CourseOutputSerializer(serializers.ModelSerializer[Course]):
             "description",
             "difficulty",
             "language",
-            "ownerId",
-            "ownerName",
-            "isPublished",
-            "videoCount",
-            "totalDuration",
-            "createdAt",
-            "updatedAt",
+            "owner_id",
+            "owner_name",
+            "is_published",
+            "video_count",
+            "total_duration",
+            "created_at",
+            "updated_at",
         )
 
-    def get_ownerName(self, course: Course) -> str:  # noqa: N802  field name
+    def get_owner_name(self, course: Course) -> str:
         owner = course.owner
         return owner.get_full_name() or owner.email.split("@")[0]
 
@@ -92,7 +93,7 @@ class CourseInputSerializer(serializers.Serializer[dict[str, Any]]):
     )
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, default=Difficulty.BEGINNER)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.HEBREW)
-    isPublished = serializers.BooleanField(source="is_published", default=False)  # noqa: N815
+    is_published = serializers.BooleanField(default=False)
 
 
 class CourseFilterSerializer(serializers.Serializer[dict[str, Any]]):
@@ -104,55 +105,50 @@ class CourseFilterSerializer(serializers.Serializer[dict[str, Any]]):
         choices=list(COURSE_ORDERINGS), required=False, default="-createdAt"
     )
     page = serializers.IntegerField(min_value=1, required=False)
-    pageSize = serializers.IntegerField(min_value=1, max_value=100, required=False)  # noqa: N815
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class VideoInputSerializer(serializers.Serializer[dict[str, Any]]):
-    youtubeId = serializers.CharField(  # noqa: N815
-        source="youtube_id",
+    youtube_id = serializers.CharField(
         min_length=11,
         max_length=11,
         validators=[RegexValidator(YOUTUBE_ID_PATTERN, _("Not a YouTube video id."))],
     )
     title = serializers.CharField(max_length=200, validators=[plain_text])
     duration = serializers.IntegerField(min_value=1, max_value=MAX_DURATION)
-    orderIndex = serializers.IntegerField(  # noqa: N815
-        source="order_index", min_value=0, max_value=100_000, required=False
-    )
+    order_index = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
 
 
 class ProgressInputSerializer(serializers.Serializer[dict[str, Any]]):
-    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
-    lastPosition = serializers.IntegerField(  # noqa: N815
-        source="last_position", min_value=0, max_value=MAX_DURATION
-    )
+    video_id = serializers.UUIDField()
+    last_position = serializers.IntegerField(min_value=0, max_value=MAX_DURATION)
     completed = serializers.BooleanField(required=False)
 
 
 class ProgressOutputSerializer(serializers.ModelSerializer[UserProgress]):
-    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
-    lastPosition = serializers.IntegerField(source="last_position")  # noqa: N815
-    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    video_id = serializers.UUIDField()
+    last_position = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
     class Meta:
         model = UserProgress
-        fields = ("videoId", "lastPosition", "completed", "completedAt", "updatedAt")
+        fields = ("video_id", "last_position", "completed", "completed_at", "updated_at")
 
 
 class ResumeSerializer(serializers.Serializer[Any]):
-    videoId = serializers.UUIDField()  # noqa: N815
-    youtubeId = serializers.CharField()  # noqa: N815
+    video_id = serializers.UUIDField()
+    youtube_id = serializers.CharField()
     title = serializers.CharField()
     position = serializers.IntegerField()
 
 
 class SummarySerializer(serializers.Serializer[Any]):
-    videosTotal = serializers.IntegerField()  # noqa: N815
-    videosCompleted = serializers.IntegerField()  # noqa: N815
-    percentComplete = serializers.IntegerField()  # noqa: N815
+    videos_total = serializers.IntegerField()
+    videos_completed = serializers.IntegerField()
+    percent_complete = serializers.IntegerField()
     resume = ResumeSerializer(allow_null=True)
-    lastActivityAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    last_activity_at = serializers.DateTimeField(allow_null=True)
 
 
 class CourseBriefSerializer(serializers.Serializer[Any]):
@@ -170,18 +166,18 @@ def summary_data(progress: CourseProgress) -> dict[str, Any]:
         None
         if video is None
         else {
-            "videoId": video.pk,
-            "youtubeId": video.youtube_id,
+            "video_id": video.pk,
+            "youtube_id": video.youtube_id,
             "title": video.title,
             "position": summary.resume_position,
         }
     )
     return SummarySerializer(
         {
-            "videosTotal": summary.videos_total,
-            "videosCompleted": summary.videos_completed,
-            "percentComplete": summary.percent_complete,
+            "videos_total": summary.videos_total,
+            "videos_completed": summary.videos_completed,
+            "percent_complete": summary.percent_complete,
             "resume": resume,
-            "lastActivityAt": summary.last_activity_at,
+            "last_activity_at": summary.last_activity_at,
         }
     ).data

@@ -33,7 +33,7 @@ class HotspotSerializer(BinSerializer):
 class UnansweredSerializer(serializers.Serializer[Any]):
     question = serializers.CharField()
     position = serializers.FloatField(allow_null=True)
-    askedAt = serializers.DateTimeField(source="asked_at")  # noqa: N815  camelCase API
+    asked_at = serializers.DateTimeField()
 
 
 class FeedbackCommentSerializer(serializers.Serializer[Any]):
@@ -49,13 +49,13 @@ class FeedbackSummarySerializer(serializers.Serializer[Any]):
 
 
 class VideoInsightsSerializer(serializers.Serializer[Any]):
-    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
+    video_id = serializers.UUIDField()
     title = serializers.CharField()
-    youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
+    youtube_id = serializers.CharField()
     duration = serializers.IntegerField()
     questions = serializers.IntegerField()
-    unansweredCount = serializers.IntegerField(source="unanswered_count")  # noqa: N815
-    binSeconds = serializers.IntegerField(source="bin_seconds")  # noqa: N815
+    unanswered_count = serializers.IntegerField()
+    bin_seconds = serializers.IntegerField()
     timeline = BinSerializer(many=True)
     hotspots = HotspotSerializer(many=True, help_text="The busiest stretches first.")
     unanswered = UnansweredSerializer(many=True, help_text="The latest first.")
@@ -63,22 +63,22 @@ class VideoInsightsSerializer(serializers.Serializer[Any]):
 
 
 class CourseInsightsSerializer(serializers.Serializer[Any]):
-    courseId = serializers.UUIDField(source="course_id")  # noqa: N815
+    course_id = serializers.UUIDField()
     title = serializers.CharField()
     # `from` is a Python keyword: the wire names are given through get_fields.
     questions = serializers.IntegerField()
     learners = serializers.IntegerField(help_text="Distinct signed-in learners who asked.")
-    unansweredCount = serializers.IntegerField(source="unanswered_count")  # noqa: N815
+    unanswered_count = serializers.IntegerField()
     videos = VideoInsightsSerializer(many=True)
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         return {
-            "courseId": fields["courseId"],
+            "course_id": fields["course_id"],
             "title": fields["title"],
             "from": serializers.DateTimeField(source="since"),
             "to": serializers.DateTimeField(source="until"),
-            **{name: f for name, f in fields.items() if name not in ("courseId", "title")},
+            **{name: f for name, f in fields.items() if name not in ("course_id", "title")},
         }
 
 

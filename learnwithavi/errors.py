@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from learnwithavi import outages
+from learnwithavi.casing import camel, verbatim
 from learnwithavi.sanitizer import sanitize, sanitize_data
 
 logger = logging.getLogger(__name__)
@@ -120,7 +122,9 @@ def error_body(*, message: Any, code: str, details: Any = None) -> dict[str, Any
     """The error shape; `details` is kept only in DEBUG, and everything is sanitized."""
     body: dict[str, Any] = {"error": sanitize(force_str(message)), "code": code}
     if settings.DEBUG and details is not None:
-        body["details"] = sanitize_data(details)
+        # Data, not field names: sent as they are (validation details are already named as
+        # the client sent them, by _client_names).
+        body["details"] = verbatim(sanitize_data(details))
     body["timestamp"] = timezone.now().isoformat().replace("+00:00", "Z")
     return body
 
@@ -135,11 +139,25 @@ def error_response(error: ApplicationError) -> JsonResponse:
     return response
 
 
+def _client_names(detail: Any) -> Any:
+    """A DRF validation detail with each field named as the client sends it (camelCase);
+    `non_field_errors` keeps its name, and list indexes stay numbers."""
+    if isinstance(detail, Mapping):
+        general = api_settings.NON_FIELD_ERRORS_KEY
+        return {
+            camel(key) if isinstance(key, str) and key != general else key: (_client_names(value))
+            for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return [_client_names(item) for item in detail]
+    return detail
+
+
 def _first_message(detail: Any, field: str | None = None) -> str:
     """The first message of a DRF validation detail, prefixed by its field name."""
     if isinstance(detail, Mapping):
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else None
+            name = key if key != api_settings.NON_FIELD_ERRORS_KEY else None
             return _first_message(value, name if field is None else f"{field}.{key}")
     if isinstance(detail, list) and detail:
         return _first_message(detail[0], field)
@@ -149,7 +167,8 @@ def _first_message(detail: Any, field: str | None = None) -> str:
 
 def _from_drf(exc: drf_exceptions.APIException) -> ApplicationError:
     if isinstance(exc, drf_exceptions.ValidationError):
-        return ValidationFailed(_first_message(exc.detail), details=exc.detail)
+        detail = _client_names(exc.detail)
+        return ValidationFailed(_first_message(detail), details=detail)
     if isinstance(exc, drf_exceptions.ParseError):
         return ApplicationError(_("The request body is not valid JSON."), code="malformed_json")
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):

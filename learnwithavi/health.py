@@ -1,5 +1,7 @@
 """The health report: the platform's own services, plus components the apps register.
 
+Keys are snake_case; /api/health's renderer sends them in camelCase like every other key.
+
 Never names a host, a path or a secret. Everyone sees statuses and latencies; only staff see
 the details (versions, provider and model names, cache figures), which help an attacker
 choose an exploit and a monitor does not need.
@@ -48,7 +50,7 @@ def register_probe(name: str, probe: HealthProbe) -> None:
 
 
 def register_cache_stats(name: str, stats: Callable[[], dict[str, Any]]) -> None:
-    """Apps report a cache's `size` and `hitRate` (the embedding cache does)."""
+    """Apps report a cache's `size` and `hit_rate` (the embedding cache does)."""
     _cache_stats[name] = stats
 
 
@@ -76,8 +78,8 @@ def database_health() -> ComponentHealth:
         status,
         {
             "latency": latency,
-            "postgresVersion": (server_version or "").split(" ")[0],
-            "pgvectorVersion": pgvector,
+            "postgres_version": (server_version or "").split(" ")[0],
+            "pgvector_version": pgvector,
         },
         critical=True,
     )
@@ -93,7 +95,7 @@ def cache_health() -> ComponentHealth:
 
     # Requests that went on without the cache in this process: limits not counted, caches skipped.
     outage = {
-        "rateLimitFailOpen": outages.count("rate_limit_fail_open"),
+        "rate_limit_fail_open": outages.count("rate_limit_fail_open"),
         "bypassed": outages.count("cache_bypassed"),
     }
     try:
@@ -149,12 +151,12 @@ def health_report(*, detailed: bool = False) -> tuple[Status, dict[str, Any]]:
     }
     if not detailed:
         return status, report
-    cache_stats: dict[str, Any] = {"size": 0, "hitRate": 0.0}
+    cache_stats: dict[str, Any] = {"size": 0, "hit_rate": 0.0}
     for stats in _cache_stats.values():
         try:
             cache_stats = stats()
         except Exception:  # the statistics live in the cache, which may be the thing that is down
-            cache_stats = {"size": None, "hitRate": None}
+            cache_stats = {"size": None, "hit_rate": None}
     report["services"] = {name: c.as_dict() for name, c in components.items()}
     report["providers"] = _provider_summary(components)
     report["cache"] = cache_stats
@@ -179,6 +181,6 @@ def _provider_summary(components: dict[str, ComponentHealth]) -> dict[str, Any]:
                 for name in ("chat", "embeddings", "tts", "stt")
                 if name in components
             },
-            "chatFallback": fallback[0] if fallback else None,
+            "chat_fallback": fallback[0] if fallback else None,
         },
     }

@@ -11,6 +11,8 @@
 - `AutoSchema` also marks optional query parameters `allowEmptyValue` (DRF reads `?x=` as
   absent), documents `page`/`pageSize` on every paginated list, and gives a required text field
   that DRF trims a pattern needing one non-space character.
+- `AutoSchema` names serializers' properties, and so the query parameters a serializer
+  declares, as the wire does: in camelCase (learnwithavi.casing).
 - `UnicodeSlugField`: the slug pattern in JSON Schema's terms (`\\w` is ASCII there, while the
   server makes Hebrew slugs).
 """
@@ -21,12 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ComponentRegistry
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
+
+from learnwithavi.casing import camel, snake
 
 EXAMPLE_TIME = "2026-11-24T08:00:00Z"
 
@@ -143,7 +148,7 @@ PAGE_PARAMETERS = [
     },
     {
         "in": "query",
-        "name": "pageSize",
+        "name": camel("page_size"),  # as learnwithavi.pagination reads it
         "schema": {"type": "integer", "minimum": 1, "maximum": 100},
         "description": "Items per page (default 20, at most 100)",
     },
@@ -223,6 +228,22 @@ class UnicodeSlugField(serializers.SlugField):
         super().__init__(allow_unicode=True, **kwargs)
 
 
+def _camelized(schema: dict[str, Any], serializer: Any) -> dict[str, Any]:
+    """A serializer's object schema under the wire's names (learnwithavi.casing): its
+    properties, what is required, and so the query parameters a serializer declares."""
+    for name in schema.get("properties", {}):
+        if snake(camel(name)) != name:
+            warn(
+                f"{type(serializer).__name__}.{name}: sent as {camel(name)}, which is read back "
+                f"as {snake(camel(name))}; rename the field"
+            )
+    if "properties" in schema:
+        schema["properties"] = {camel(name): value for name, value in schema["properties"].items()}
+    if "required" in schema:
+        schema["required"] = sorted(camel(name) for name in schema["required"])
+    return schema
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema, plus who may call and the errors every operation shares."""
 
@@ -288,7 +309,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
         self._direction = direction  # read by _insert_field_validators, which is not told it
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]  # drf-spectacular is untyped
-        return schema
+        return _camelized(schema, serializer)
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]  # drf-spectacular is untyped

@@ -12,12 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from learnwithavi.casing import camel
 from learnwithavi.errors import ValidationFailed
 
 
 class Pagination(PageNumberPagination):
     page_size = 20
-    page_size_query_param = "pageSize"
+    page_size_query_param = camel("page_size")  # read raw, so named as the wire names it
     max_page_size = 100
 
     def get_page_size(self, request: Request) -> int:

@@ -16,8 +16,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsSignedInForWrites, is_platform_admin
 from courses.permissions import can_manage_course
 from courses.selectors import course_visible_to, video_visible_to, videos_visible_to
+from learnwithavi.casing import underscoreize_multi
 from learnwithavi.errors import (
     NotFound,
     PayloadTooLarge,
@@ -32,6 +32,8 @@ from learnwithavi.errors import (
     ValidationFailed,
 )
 from learnwithavi.openapi import ErrorExample, errors
+from learnwithavi.parsers import CamelCaseFormParser, CamelCaseJSONParser, CamelCaseMultiPartParser
+from learnwithavi.renderers import CamelCaseJSONRenderer
 from rag.models import TranscriptSource
 from rag.parsers import FORMATS
 from rag.recording_checks import recording_too_large
@@ -43,7 +45,7 @@ from rag.types import SearchHit
 from voice.audio import audio_sniff
 from voice.uploads import MULTIPART_OVERHEAD, LimitedTemporaryFileUploadHandler
 
-# --- Serializers: the frontend's camelCase names ----------------------------------------------
+# --- Serializers (snake_case here, camelCase on the wire: learnwithavi.casing) -----------------
 
 
 class SearchInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -55,12 +57,12 @@ class SearchInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class SearchHitSerializer(serializers.Serializer[SearchHit]):
-    chunkId = serializers.IntegerField(source="chunk_id")  # noqa: N815  the frontend's camelCase
-    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
-    youtubeId = serializers.CharField(source="youtube_id")  # noqa: N815
-    videoTitle = serializers.CharField(source="video_title")  # noqa: N815
-    startTime = serializers.FloatField(source="start_time")  # noqa: N815
-    endTime = serializers.FloatField(source="end_time")  # noqa: N815
+    chunk_id = serializers.IntegerField()
+    video_id = serializers.UUIDField()
+    youtube_id = serializers.CharField()
+    video_title = serializers.CharField()
+    start_time = serializers.FloatField()
+    end_time = serializers.FloatField()
     url = serializers.CharField()
     text = serializers.CharField()
     score = serializers.FloatField()
@@ -75,16 +77,16 @@ class SearchOutputSerializer(serializers.Serializer[Any]):
 class ChunkOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     text = serializers.CharField()
-    startTime = serializers.FloatField(source="start_time")  # noqa: N815
-    endTime = serializers.FloatField(source="end_time")  # noqa: N815
+    start_time = serializers.FloatField()
+    end_time = serializers.FloatField()
 
 
 class TranscriptOutputSerializer(serializers.Serializer[Any]):
-    videoId = serializers.UUIDField()  # noqa: N815
-    youtubeId = serializers.CharField()  # noqa: N815
-    transcriptStatus = serializers.CharField()  # noqa: N815
-    transcriptError = serializers.CharField(allow_null=True)  # noqa: N815
-    transcriptProgress = serializers.IntegerField(  # noqa: N815
+    video_id = serializers.UUIDField()
+    youtube_id = serializers.CharField()
+    transcript_status = serializers.CharField()
+    transcript_error = serializers.CharField(allow_null=True)
+    transcript_progress = serializers.IntegerField(
         help_text=_("percent of the transcript's processing done (100 once ready)")
     )
     chunks = ChunkOutputSerializer(many=True)
@@ -104,11 +106,11 @@ class TranscriptUploadInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class TranscriptUploadOutputSerializer(serializers.Serializer[TranscriptSource]):
-    uploadId = serializers.IntegerField(source="pk")  # noqa: N815
-    videoId = serializers.UUIDField(source="video_id")  # noqa: N815
+    upload_id = serializers.IntegerField(source="pk")
+    video_id = serializers.UUIDField()
     format = serializers.CharField()
     status = serializers.CharField()
-    transcriptStatus = serializers.CharField(source="video.transcript_status")  # noqa: N815
+    transcript_status = serializers.CharField(source="video.transcript_status")
 
 
 NOT_FOUND = (
@@ -129,7 +131,7 @@ class SearchApi(APIView):
         description="Hybrid (vector + full-text) search over the transcripts the caller may see.",
     )
     def get(self, request: Request) -> Response:
-        params = SearchInputSerializer(data=request.query_params)
+        params = SearchInputSerializer(data=underscoreize_multi(request.query_params))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         video_id, course_id = data.get("video"), data.get("course")
@@ -158,7 +160,7 @@ def transcript_progress(video: Any) -> int:
 
 
 class VideoTranscriptApi(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [CamelCaseMultiPartParser, CamelCaseFormParser, CamelCaseJSONParser]
     permission_classes = [IsSignedInForWrites]  # reads are public, an upload needs sign-in
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
@@ -180,11 +182,11 @@ class VideoTranscriptApi(APIView):
         video = video_visible_to(user=request.user, video_id=video_id)
         manager = can_manage_course(user=request.user, course=video.course)
         output = {
-            "videoId": video.pk,
-            "youtubeId": video.youtube_id,
-            "transcriptStatus": video.transcript_status,
-            "transcriptError": (video.transcript_error or None) if manager else None,
-            "transcriptProgress": transcript_progress(video),
+            "video_id": video.pk,
+            "youtube_id": video.youtube_id,
+            "transcript_status": video.transcript_status,
+            "transcript_error": (video.transcript_error or None) if manager else None,
+            "transcript_progress": transcript_progress(video),
             "chunks": transcript_chunks(video_id=video.pk),
         }
         return Response(TranscriptOutputSerializer(output).data)
@@ -197,7 +199,9 @@ class VideoTranscriptApi(APIView):
         },
         responses={
             202: TranscriptUploadOutputSerializer,
-            200: inline_serializer("TranscriptUnchanged", {"uploadId": serializers.IntegerField()}),
+            200: inline_serializer(
+                "TranscriptUnchanged", {"upload_id": serializers.IntegerField()}
+            ),
         }
         | errors(
             ErrorExample(400, "transcript_format", "Unknown transcript format."),
@@ -286,7 +290,7 @@ class VttRenderer(BaseRenderer):
 
 
 class VideoTranscriptVttApi(APIView):
-    renderer_classes = [VttRenderer, JSONRenderer]
+    renderer_classes = [VttRenderer, CamelCaseJSONRenderer]
 
     @extend_schema(
         operation_id="video_transcript_vtt",
@@ -317,6 +321,6 @@ class VideoTranscriptVttApi(APIView):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         # Errors keep the one JSON error shape, whatever the client accepted.
         if isinstance(response, Response) and response.exception:
-            request.accepted_renderer = JSONRenderer()
+            request.accepted_renderer = CamelCaseJSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)

@@ -109,16 +109,16 @@ def embed_passages(texts: Sequence[str], *, embedder: Embedder | None = None) ->
 
 
 def cache_stats() -> dict[str, Any]:
-    """`size` (entries written, an upper bound: expiry is not counted) and `hitRate`."""
+    """`size` (entries written, an upper bound: expiry is not counted) and `hit_rate`."""
     try:
         values = cache.get_many([_HITS, _MISSES, _STORED])
     except outages.CACHE_ERRORS:
-        return {"size": None, "hits": None, "misses": None, "hitRate": None}
+        return {"size": None, "hits": None, "misses": None, "hit_rate": None}
     hits, misses = int(values.get(_HITS, 0)), int(values.get(_MISSES, 0))
     total = hits + misses
     return {
         "size": int(values.get(_STORED, 0)),
         "hits": hits,
         "misses": misses,
-        "hitRate": round(hits / total, 4) if total else 0.0,
+        "hit_rate": round(hits / total, 4) if total else 0.0,
     }

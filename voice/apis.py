@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 
 from learnwithavi.errors import ValidationFailed
 from learnwithavi.openapi import ErrorExample, errors
+from learnwithavi.parsers import CamelCaseJSONParser, CamelCaseMultiPartParser
 from voice.services import language_validate, speech_transcribe
 from voice.uploads import MULTIPART_OVERHEAD, LimitedTemporaryFileUploadHandler, upload_too_large
 
@@ -76,7 +76,7 @@ class TranscriptWordSerializer(serializers.Serializer[Any]):
 
 class TranscribeApi(APIView):
     permission_classes = [VoicePermission]
-    parser_classes = [MultiPartParser]
+    parser_classes = [CamelCaseMultiPartParser]
     rate_limit_scope = "transcribe"
 
     class TranscribeInputSerializer(serializers.Serializer[Any]):
@@ -155,7 +155,7 @@ class TtsApi(APIView):
     """Schema only: the endpoint itself is the async stream in voice.streams."""
 
     permission_classes = [VoicePermission]
-    parser_classes = [JSONParser]
+    parser_classes = [CamelCaseJSONParser]
 
     class TtsInputSerializer(serializers.Serializer[Any]):
         text = TtsTextField(

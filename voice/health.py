@@ -18,8 +18,8 @@ def tts_health() -> ComponentHealth:
         {
             "provider": provider,
             "configured": configured,
-            "localEngine": "espeak-ng" if local else None,
-            "localLanguages": sorted(settings.VOICE_ESPEAK_VOICES) if local else [],
+            "local_engine": "espeak-ng" if local else None,
+            "local_languages": sorted(settings.VOICE_ESPEAK_VOICES) if local else [],
         },
     )
 
@@ -34,6 +34,6 @@ def stt_health() -> ComponentHealth:
         {
             "provider": provider,
             "configured": configured,
-            "localModel": Path(settings.WHISPER_MODEL_DIR).name if local else None,
+            "local_model": Path(settings.WHISPER_MODEL_DIR).name if local else None,
         },
     )

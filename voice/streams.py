@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.authentication import arequest_user
+from learnwithavi.casing import underscoreize
 from learnwithavi.errors import ApplicationError, NotAuthenticated, ValidationFailed
 from learnwithavi.ratelimit import acheck_request
 from voice.apis import TtsApi
@@ -29,7 +30,8 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
         ) from exc
     if not isinstance(payload, dict):
         raise ValidationFailed(_("The request body must be a JSON object."))
-    return payload
+    named: dict[str, Any] = underscoreize(payload)  # the serializer's names, as DRF's parsers give
+    return named
 
 
 def _validated(payload: dict[str, Any]) -> tuple[str, str | None, str | None]:

@@ -134,7 +134,7 @@ def test_cache_serves_repeated_texts_and_counts_hits(fake_openai):
     assert stats["hits"] == 1
     assert stats["misses"] == 4
     assert stats["size"] == 3
-    assert stats["hitRate"] == 0.2
+    assert stats["hit_rate"] == 0.2
 
 
 def test_cache_is_keyed_by_model(fake_openai):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from courses.models import Course
 from insights.charts import clock
 from insights.selectors import course_insights, insights_period
+from learnwithavi.casing import camelize
 from learnwithavi.errors import ValidationFailed
 
 
@@ -35,9 +36,9 @@ class Command(BaseCommand):
         if options["json"]:
             from insights.apis import CourseInsightsSerializer
 
-            self.stdout.write(
-                json.dumps(CourseInsightsSerializer(insights).data, ensure_ascii=False, indent=2)
-            )
+            # The API's JSON: the same serializer, the same camelCase keys.
+            data = camelize(CourseInsightsSerializer(insights).data)
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         out = self.stdout.write
         out(f"{course.title} ({course.slug})")

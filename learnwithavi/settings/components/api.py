@@ -9,11 +9,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["learnwithavi.ratelimit.ScopedRateLimit"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Serializers name fields in snake_case; the wire is camelCase. The renderer and the
+    # parsers convert keys at this one boundary (learnwithavi.casing).
+    "DEFAULT_RENDERER_CLASSES": ["learnwithavi.renderers.CamelCaseJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "learnwithavi.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "learnwithavi.parsers.CamelCaseJSONParser",
+        "learnwithavi.parsers.CamelCaseMultiPartParser",
+        "learnwithavi.parsers.CamelCaseFormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "learnwithavi.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "learnwithavi.errors.drf_exception_handler",
