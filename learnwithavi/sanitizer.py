@@ -18,12 +18,17 @@ _API_KEY = re.compile(
     r"|sk_[A-Za-z0-9]{24,}"  # ElevenLabs
     r"|\b[a-f0-9]{32}\b"  # ElevenLabs legacy keys: 32 hex characters
 )
-_BEARER = re.compile(r"(?i)\b(bearer|token|basic)(\s+)[A-Za-z0-9._~+/\-=]{8,}")
-_KEY_VALUE = re.compile(
-    r"(?i)\b((?:x-|xi-)?api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|"
-    r"secret(?:[_-]?key)?|password|passwd|pwd|client[_-]?secret)"
-    r"(\"?'?\s*[:=]\s*\"?'?)(?!\[REDACTED\])([^\s\"',;&}]+)"
+_KEY_NAME = (
+    r"(?:x-|xi-)?api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|"
+    r"secret(?:[_-]?key)?|password|passwd|pwd|client[_-]?secret"
 )
+_KEY_SEPARATOR = r"\"?'?\s*[:=]\s*\"?'?"
+# A key name after "bearer" ("Bearer x-api-key: …") introduces its own value: the bearer rule
+# leaves it to _KEY_VALUE, which redacts the value (taking the name instead, it left the value).
+_BEARER = re.compile(
+    rf"(?i)\b(bearer|token|basic)(\s+)(?!(?:{_KEY_NAME}){_KEY_SEPARATOR})[A-Za-z0-9._~+/\-=]{{8,}}"
+)
+_KEY_VALUE = re.compile(rf"(?i)\b({_KEY_NAME})({_KEY_SEPARATOR})(?!\[REDACTED\])([^\s\"',;&}}]+)")
 _SERVICE_URL = re.compile(
     r"(?i)\b(?:postgres(?:ql)?|psql|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|"
     r"sqlite|sqla|oracle|mssql|nats|mqtt|kafka|sentinel)(?:\+[a-z0-9]+)?://\S+"

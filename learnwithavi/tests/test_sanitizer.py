@@ -3,6 +3,7 @@
 import logging
 import string
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,18 @@ def test_log_records_and_tracebacks_are_sanitized():
     assert "abcdefghijklmnop1234" not in line
     assert "pw@db.example.com" not in line
     assert __file__ not in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BEARER x-api-key=000000000000",
+        "token xi-api-key: 000000000000",
+        'Bearer api_key": "000000000000',
+    ],
+)
+def test_a_key_named_after_a_bearer_word_keeps_its_name_and_loses_its_value(text):
+    """Hypothesis found these: the bearer rule took the key's name and left its value."""
+    cleaned = sanitize(text)
+    assert "000000000000" not in cleaned
+    assert "api" in cleaned
