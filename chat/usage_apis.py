@@ -34,7 +34,10 @@ class UsageRowSerializer(serializers.Serializer[dict[str, Any]]):
     provider = serializers.CharField()
     endpoint = serializers.CharField()
     calls = serializers.IntegerField()
-    failures = serializers.IntegerField()
+    failures = serializers.IntegerField(
+        help_text="Calls the provider failed (an error, a timeout, a stream it cut short); a call "
+        "the client abandoned is not a failure."
+    )
     inputTokens = serializers.IntegerField(source="input_tokens")  # noqa: N815  camelCase API
     outputTokens = serializers.IntegerField(source="output_tokens")  # noqa: N815
     cacheReadTokens = serializers.IntegerField(source="cache_read_tokens")  # noqa: N815
