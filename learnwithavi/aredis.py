@@ -76,7 +76,8 @@ def _codec() -> Any:
     """
     from django.core.cache import caches
 
-    return caches.create_connection("default").client
+    backend: Any = caches.create_connection("default")
+    return backend.client
 
 
 @receiver(setting_changed)

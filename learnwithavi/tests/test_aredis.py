@@ -1,4 +1,5 @@
-"""learnwithavi.aredis: the async path reads and writes what django-redis does, or refuses to start."""
+"""learnwithavi.aredis: the async path reads and writes what django-redis does, or the cache
+configuration is refused at start."""
 
 import copy
 import runpy
@@ -25,10 +26,11 @@ class Window:
     label: str
 
 
+BLOB = b"\x00\x00\x80?\xff" * 40  # bytes long enough to be worth compressing
 VALUES = {
     "int": 41,
     "float": 1754000000.25,
-    "bytes": b"\x00\x00\x80?\xff" * 40,
+    "bytes": BLOB,
     "pickled object": Window(Fraction(1, 3), "שלום"),
 }
 
@@ -69,7 +71,7 @@ async def test_integers_are_stored_as_they_are_so_both_paths_can_incr_them():
 @pytest.mark.redis
 @with_options(COMPRESSOR="django_redis.compressors.zlib.ZlibCompressor")
 async def test_the_codec_follows_the_configured_compressor():
-    value = VALUES["bytes"]
+    value = BLOB
     cache.set("codec:compressed", value, timeout=60)
     raw = await aredis.client().get(cache.make_key("codec:compressed"))
     assert len(raw) < len(value)  # stored compressed: decoding it takes the compressor
@@ -134,7 +136,16 @@ def test_a_compressor_passes_the_check(monkeypatch):
         ({"default": {"LOCATION": "redis://127.0.0.1:6379/9"}}, "LOCATION is not REDIS_URL"),
         ({"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}, "BACKEND is"),
     ],
-    ids=["json", "no serializer", "no compressor", "bad option", "herd", "sharded", "server", "backend"],
+    ids=[
+        "json",
+        "no serializer",
+        "no compressor",
+        "bad option",
+        "herd",
+        "sharded",
+        "server",
+        "backend",
+    ],
 )
 def test_a_cache_the_async_path_cannot_read_is_an_error(monkeypatch, changes, said):
     found = problems(redis_cache(monkeypatch, **changes))
