@@ -34,7 +34,10 @@ class UsageRowSerializer(serializers.Serializer[dict[str, Any]]):
     provider = serializers.CharField()
     endpoint = serializers.CharField()
     calls = serializers.IntegerField()
-    failures = serializers.IntegerField()
+    failures = serializers.IntegerField(
+        help_text="Calls the provider failed (an error, a timeout, a stream it cut short); a call "
+        "the client abandoned is not a failure."
+    )
     input_tokens = serializers.IntegerField()
     output_tokens = serializers.IntegerField()
     cache_read_tokens = serializers.IntegerField()

@@ -14,8 +14,11 @@ the request's to close on any thread: run the receivers right here, on the event
 (which holds no connections: Django refuses sync ORM calls there), and skip the hop. When the
 request did run sync code, do exactly what Django does.
 
-`handle` mirrors Django 5.2's; learnwithavi/tests/test_asgi_handler.py fails when Django's
-changes, so that an upgrade re-reads it.
+`handle` mirrors Django 5.2's, and `request_has_own_thread` reads asgiref internals
+(`SyncToAsync.thread_sensitive_context`, `SyncToAsync.context_to_thread_executor`), filled by
+Django's `ASGIHandler.__call__` (one ThreadSensitiveContext per request) and asgiref's
+`SyncToAsync.__call__`. learnwithavi/tests/test_asgi_handler.py pins the source of all four
+(testing/pins.py) and observes the behaviour, so that an upgrade that changes them re-reads this.
 """
 
 import asyncio

@@ -145,3 +145,24 @@ def celery_visibility_check(
             )
         ]
     return []
+
+
+# Tagged security (as well as caches) so that asgi.py refuses to start with a cache the async
+# path would misread: the rate limits of the streaming views are counted there.
+@register(Tags.caches, Tags.security)
+def async_cache_codec_check(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The async Redis path (learnwithavi.aredis) reads and writes what the cache does."""
+    from learnwithavi.aredis import configuration_problems
+
+    return [
+        Error(
+            problem,
+            hint="Configure CACHES['default'] as learnwithavi/settings/components/cache_celery.py "
+            "does (django-redis's DefaultClient on REDIS_URL), or teach learnwithavi/aredis.py "
+            "the new configuration.",
+            id="learnwithavi.E005",
+        )
+        for problem in configuration_problems()
+    ]

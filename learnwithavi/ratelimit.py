@@ -10,7 +10,6 @@ import functools
 import hashlib
 import ipaddress
 import math
-import pickle
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -212,12 +211,12 @@ async def ahit(scope: str, identity: str) -> RateLimitResult:
     counter, start_key = (cache.make_key(key) for key in _keys(scope, identity))
     now = time.time()
     async with aredis.client().pipeline(transaction=True) as pipe:
-        pipe.set(start_key, pickle.dumps(now), ex=rate.period, nx=True)
-        pipe.set(counter, 0, ex=rate.period, nx=True)
+        pipe.set(start_key, aredis.encode(now), ex=rate.period, nx=True)
+        pipe.set(counter, aredis.encode(0), ex=rate.period, nx=True)
         pipe.incr(counter)
         pipe.get(start_key)
         _, _, count, start = await pipe.execute()
-    opened = pickle.loads(start) if start else now  # noqa: S301  our own value, written above
+    opened = aredis.decode(start) if start else now
     return _result(rate, int(count), math.ceil(float(opened) + rate.period))
 
 

@@ -6,7 +6,6 @@ computed, nothing is stored, and the outage is counted (learnwithavi.outages).
 """
 
 import hashlib
-import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,7 +96,7 @@ async def aembed_query(text: str, *, embedder: Embedder | None = None) -> Vector
             raw = await redis.get(cache.make_key(key))
             if raw is not None:
                 await redis.incr(cache.make_key(_HITS))
-                return _unpack(pickle.loads(raw))  # noqa: S301  our own value, stored by embed_query
+                return _unpack(aredis.decode(raw))
         except outages.CACHE_ERRORS as error:
             outages.record("cache_bypassed", error)
     return await sync_to_async(embed_query, thread_sensitive=False)(text, embedder=embedder)

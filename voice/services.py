@@ -96,8 +96,12 @@ async def _relay(
     user: Any,
     started: float,
 ) -> AsyncIterator[bytes]:
-    """Pass the vendor's audio on as it comes; cache it whole, record its usage at the end."""
-    parts, size, complete = [first], len(first), False
+    """Pass the vendor's audio on as it comes; cache it whole, record its usage at the end.
+
+    The usage row is a failure only when the vendor's stream broke (AIUsage.success): a client
+    that leaves mid-speech closes this generator, which is no failure of the vendor's.
+    """
+    parts, size, complete, vendor_failed = [first], len(first), False, False
     limit = settings.VOICE_TTS_CACHE_MAX_BYTES
     try:
         yield first
@@ -108,8 +112,12 @@ async def _relay(
             yield chunk
         complete = True
     except ProviderFailed as exc:
+        vendor_failed = True
         # The status line is sent: all we can do now is end the audio early.
         logger.warning("Speech stream from %s ended early: %s", synthesizer.name, exc)
+    except Exception:
+        vendor_failed = True  # the stream broke in a way the provider did not name
+        raise
     finally:
         await upstream.aclose()  # type: ignore[attr-defined]  # an async generator
         try:
@@ -122,7 +130,7 @@ async def _relay(
                 user=user,
                 characters=len(text),
                 latency_ms=round((time.perf_counter() - started) * 1000),
-                success=complete,
+                success=not vendor_failed,
             )
         except Exception:
             logger.exception("Could not cache or record the speech of %s", synthesizer.name)

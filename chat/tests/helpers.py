@@ -1,4 +1,4 @@
-"""Reading SSE bodies in tests."""
+"""Posting to /api/chat and reading its SSE bodies in tests."""
 
 import json
 
@@ -22,3 +22,13 @@ async def read_stream(response) -> tuple[list[dict], int]:
     async for chunk in response.streaming_content:
         body += chunk
     return parse_events(body)
+
+
+async def post(client, body, **headers):
+    """POST /api/chat with a JSON body (or raw bytes, sent as they are)."""
+    return await client.post(
+        "/api/chat",
+        json.dumps(body) if not isinstance(body, bytes) else body,
+        content_type="application/json",
+        headers=headers,
+    )

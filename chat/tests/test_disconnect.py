@@ -68,6 +68,7 @@ def test_leaving_mid_answer_cancels_the_upstream_stream_and_keeps_what_was_said(
     assert len(saved.content.split()) < 300
     usage = AIUsage.objects.get()
     assert usage.provider == "anthropic"
+    assert usage.success is True  # the learner left: no failure of the provider's
     assert usage.input_tokens + usage.cache_write_tokens > 0
     assert 5 <= usage.output_tokens < 300
 
@@ -111,4 +112,5 @@ def test_leaving_mid_answer_cancels_the_openai_fallback_stream(video, student_to
     assert saved.content.startswith(received.strip())
     usage = {row.provider: row for row in AIUsage.objects.all()}
     assert usage["anthropic"].success is False
+    assert usage["openai"].success is True  # abandoned by the learner, not failed
     assert 5 <= usage["openai"].output_tokens < 300

@@ -73,7 +73,7 @@ def test_upload_is_ingested_by_a_real_worker_that_retries(instructor_client, ins
 def test_a_recording_is_transcribed_by_a_real_worker_showing_progress(
     instructor_client, instructor, tmp_path
 ):
-    from rag.tests.test_recordings import FakeOpenAI, tone_wav
+    from rag.tests.recordings.helpers import FakeOpenAI, tone_wav
     from testing.fake_openai_audio import API_KEY
 
     queue = f"rag-test-{uuid.uuid4().hex[:8]}"

@@ -150,6 +150,23 @@ async def test_a_stream_cut_off_midway_ends_the_audio_and_is_not_cached(
     await read_stream(again)
 
 
+async def test_a_learner_who_leaves_mid_speech_is_no_failure_of_the_vendor(
+    fake_elevenlabs, student
+):
+    from voice.services import speech_synthesize
+
+    fake_elevenlabs.chunk_count = 6
+    speech = await speech_synthesize(text=HEBREW, language="he", voice=None, user=student)
+    assert await anext(speech.chunks)
+    await speech.chunks.aclose()  # what the server does when the learner leaves
+    [row] = await usage_rows(endpoint="voice.tts")
+    assert row.success  # AIUsage.success: the vendor delivered until the learner left
+    assert row.characters == len(HEBREW)
+    again = await speech_synthesize(text=HEBREW, language="he", voice=None, user=student)
+    assert not again.cached  # the partial audio was not cached as the whole
+    await again.chunks.aclose()
+
+
 async def test_chunks_arrive_in_order_from_a_slow_stream(auth_client, fake_elevenlabs, settings):
     fake_elevenlabs.chunk_count = 5
     fake_elevenlabs.interval = 0.05
