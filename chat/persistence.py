@@ -25,13 +25,6 @@ from learnwithavi.usage import estimate_cost
 logger = logging.getLogger(__name__)
 
 
-def _provider_delivered(attempt: Attempt) -> bool:
-    """`AIUsage.success`: False only when the provider failed. The relay ends an attempt when
-    its provider finished or failed; one never ended was abandoned by the learner (the stream
-    was closed mid-answer), which is no failure of the provider's."""
-    return attempt.success if attempt.finished is not None else True
-
-
 def _usage_row(*, user: Any, attempt: Attempt) -> AIUsage:
     """One AIUsage row for a paid provider's attempt (output counted if it was cut short)."""
     model = attempt.model
@@ -51,7 +44,7 @@ def _usage_row(*, user: Any, attempt: Attempt) -> AIUsage:
         endpoint="chat",
         user=user if user is not None and user.is_authenticated else None,
         latency_ms=int((finished - attempt.started) * 1000),
-        success=_provider_delivered(attempt),
+        success=attempt.success,  # AIUsage.success: False only when the provider failed
         estimated_cost=estimate_cost(provider=model.provider, model=model.model, **amounts),
         **amounts,
     )

@@ -47,6 +47,8 @@ class Attempt:
         self.finished: float | None = None
         self.tokens = 0
         self.usage: Usage | None = None
+        # AIUsage.success: False only when the provider failed (`end`). An attempt the learner
+        # abandoned is never ended, and stays a success: leaving is no failure of the provider's.
         self.success = True
 
     def end(self, *, success: bool) -> None:
